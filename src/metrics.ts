@@ -1,0 +1,67 @@
+// Prometheus metrics. One registry per App so tests can run several in one process.
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type Transport = 'udp' | 'tcp' | 'tls' | 'file' | 'stdin';
+
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly received = new Counter({
+    name: 'capwatch_messages_received_total',
+    help: 'Messages received, by source and transport',
+    labelNames: ['source', 'transport'] as const,
+    registers: [this.registry],
+  });
+
+  readonly dropped = new Counter({
+    name: 'capwatch_messages_dropped_total',
+    help: 'Messages dropped before detection, by source and reason',
+    labelNames: ['source', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly parseErrors = new Counter({
+    name: 'capwatch_parse_errors_total',
+    help: 'Messages that could not be parsed',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
+  readonly detections = new Counter({
+    name: 'capwatch_detections_total',
+    help: 'Rule hits, by rule and severity',
+    labelNames: ['rule', 'severity'] as const,
+    registers: [this.registry],
+  });
+
+  readonly commands = new Counter({
+    name: 'capwatch_commands_total',
+    help: 'Operator commands reconstructed, by source',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
+  readonly connections = new Gauge({
+    name: 'capwatch_connections_open',
+    help: 'Open stream connections, by transport',
+    labelNames: ['transport'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(opts: { defaults?: boolean } = {}) {
+    if (opts.defaults) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Gauges whose value is read when scraped (e.g. the kernel's UDP drop counter). */
+  gaugeFrom(name: string, help: string, read: () => number | undefined): void {
+    new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        const v = read();
+        if (v !== undefined) this.set(v);
+      },
+    });
+  }
+}
