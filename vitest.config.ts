@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Integration tests bind real loopback ports and spawn the CLI; keep them from starving each other on 2 cores.
     maxWorkers: 2,
+    // The JSON report is what .ci/run counts passes and failures from.
+    reporters: ['default', ['json', { outputFile: 'test-results.json' }]],
   },
 });

@@ -1,0 +1,177 @@
+// Configuration: embedded defaults, a YAML file with ${ENV} expansion, validated with JSON Schema at start.
+import { readFileSync } from 'node:fs';
+import { Ajv, type ErrorObject } from 'ajv';
+import { parse as parseYaml } from 'yaml';
+
+export interface Config {
+  syslog: {
+    host: string;
+    udp: { enabled: boolean; port: number; recvBufferBytes: number };
+    tcp: { enabled: boolean; port: number; maxFrameBytes: number; idleTimeoutSeconds: number; maxConnections: number };
+    tls: { enabled: boolean; port: number; cert?: string; key?: string; ca?: string; requestCert: boolean };
+  };
+  http: { host: string; port: number; publicUrl?: string };
+  storage: { path: string };
+  detection: {
+    /** Load the rules shipped in rules/. */
+    builtinRules: boolean;
+    /** Extra rule directories (Sigma YAML). */
+    rules: string[];
+    /** ERSPAN / GRE collectors that may legitimately receive mirrored traffic (CIDR). */
+    collectors: string[];
+    /** EEM applet names whose `%HA_EM-6-LOG` lines are trusted as command logs; empty = any applet. */
+    eemApplets: string[];
+  };
+  incidents: {
+    /** Detections of one device + user within this window join one incident. */
+    windowSeconds: number;
+    /** The same command seen again within this time (syslog + TACACS+, relay duplicates) counts once. */
+    dedupeSeconds: number;
+  };
+  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+}
+
+const port = { type: 'integer', minimum: 0, maximum: 65535 } as const;
+const positive = { type: 'integer', minimum: 1 } as const;
+const strings = { type: 'array', items: { type: 'string' }, default: [] } as const;
+function object(properties: Record<string, unknown>) {
+  return { type: 'object', additionalProperties: false, properties } as const;
+}
+/** A nested section: absent in the file means all its defaults. */
+function section(properties: Record<string, unknown>) {
+  return { ...object(properties), default: {} } as const;
+}
+
+// The schema is the single source of the defaults listed in the README.
+const schema = object({
+  syslog: section({
+    host: { type: 'string', default: '0.0.0.0' },
+    udp: section({
+      enabled: { type: 'boolean', default: true },
+      port: { ...port, default: 5514 },
+      recvBufferBytes: { ...positive, default: 4 * 1024 * 1024 },
+    }),
+    tcp: section({
+      enabled: { type: 'boolean', default: true },
+      port: { ...port, default: 5514 },
+      maxFrameBytes: { type: 'integer', minimum: 256, maximum: 16 * 1024 * 1024, default: 64 * 1024 },
+      idleTimeoutSeconds: { ...positive, default: 300 },
+      maxConnections: { ...positive, default: 1000 },
+    }),
+    tls: section({
+      enabled: { type: 'boolean', default: false },
+      port: { ...port, default: 6514 },
+      cert: { type: 'string' },
+      key: { type: 'string' },
+      ca: { type: 'string' },
+      requestCert: { type: 'boolean', default: false },
+    }),
+  }),
+  http: section({
+    host: { type: 'string', default: '127.0.0.1' },
+    port: { ...port, default: 8080 },
+    publicUrl: { type: 'string', pattern: '^https?://' },
+  }),
+  storage: section({ path: { type: 'string', minLength: 1, default: './data/capwatch.db' } }),
+  detection: section({
+    builtinRules: { type: 'boolean', default: true },
+    rules: strings,
+    collectors: strings,
+    eemApplets: strings,
+  }),
+  incidents: section({
+    windowSeconds: { ...positive, default: 600 },
+    dedupeSeconds: { type: 'integer', minimum: 0, default: 5 },
+  }),
+  log: section({
+    level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+  }),
+});
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const ajv = new Ajv({ useDefaults: true, coerceTypes: true, allErrors: true, strict: true });
+const validate = ajv.compile<Config>(schema);
+
+/** Validates a parsed config object (defaults filled in place) or throws ConfigError naming each bad key. */
+export function buildConfig(input: unknown, env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const expanded = expandEnv(input ?? {}, env, '', problems);
+  if (problems.length) throw new ConfigError(problems);
+  if (typeof expanded !== 'object' || expanded === null || Array.isArray(expanded)) {
+    throw new ConfigError(['the configuration must be a YAML mapping']);
+  }
+  if (!validate(expanded)) throw new ConfigError((validate.errors ?? []).map(describe));
+  const config = expanded as Config;
+  const tls = config.syslog.tls;
+  if (tls.enabled && (!tls.cert || !tls.key)) {
+    throw new ConfigError(['syslog.tls: enabled needs both cert and key (PEM file paths)']);
+  }
+  if (tls.cert && tls.key && input && !hasKey(input, ['syslog', 'tls', 'enabled'])) tls.enabled = true;
+  for (const [i, cidr] of config.detection.collectors.entries()) {
+    if (!/^[0-9a-fA-F:.]+\/\d{1,3}$/.test(cidr)) problems.push(`detection.collectors[${i}]: not a CIDR network (got ${JSON.stringify(cidr)})`);
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}
+
+export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): Config {
+  if (!file) return buildConfig({}, env);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError([`${file}: not valid YAML: ${(err as Error).message.split('\n')[0]}`]);
+  }
+  return buildConfig(doc, env);
+}
+
+/** `${NAME}` and `${NAME:-default}` in string values; a missing variable is an error naming the key. */
+function expandEnv(value: unknown, env: NodeJS.ProcessEnv, path: string, problems: string[]): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, fallback?: string) => {
+      const v = env[name];
+      if (v !== undefined && v !== '') return v;
+      if (fallback !== undefined) return fallback;
+      problems.push(`${path || '(root)'}: environment variable ${name} is not set`);
+      return '';
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => expandEnv(v, env, `${path}[${i}]`, problems));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = expandEnv(v, env, path ? `${path}.${k}` : k, problems);
+    return out;
+  }
+  return value;
+}
+
+function describe(e: ErrorObject): string {
+  const key = e.instancePath.replace(/^\//, '').replace(/\/(\d+)(?=\/|$)/g, '[$1]').replace(/\//g, '.') || '(root)';
+  if (e.keyword === 'additionalProperties') {
+    const extra = (e.params as { additionalProperty: string }).additionalProperty;
+    return `${key === '(root)' ? extra : `${key}.${extra}`}: unknown key`;
+  }
+  if (e.keyword === 'enum') return `${key}: must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+  return `${key}: ${e.message ?? 'invalid'}`;
+}
+
+function hasKey(obj: unknown, path: string[]): boolean {
+  let cur = obj;
+  for (const k of path) {
+    if (!cur || typeof cur !== 'object' || !(k in cur)) return false;
+    cur = (cur as Record<string, unknown>)[k];
+  }
+  return true;
+}
