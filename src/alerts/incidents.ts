@@ -1,0 +1,103 @@
+// Groups detections into incidents (device + user within a window) and drops repeats of one command
+// (the same line from syslog and TACACS+, or a relay duplicate). Stored before anything else sees them.
+import { randomUUID } from 'node:crypto';
+import type { Detection, Incident } from '../types.js';
+import { maxSeverity } from '../types.js';
+import { deviceKey, type Store } from './store.js';
+
+export interface IncidentUpdate {
+  incident: Incident;
+  added: Detection[];
+  isNew: boolean;
+}
+
+interface OpenGroup {
+  incident: Incident;
+}
+
+const MAX_DEDUPE_KEYS = 50_000;
+const MAX_OPEN_GROUPS = 50_000;
+
+export class IncidentBook {
+  /** device key + NUL + user → the incident that is still collecting. */
+  private readonly groups = new Map<string, OpenGroup>();
+  /** device key → the group most recently touched there (for user-less device notifications such as BUFCAP). */
+  private readonly lastOnDevice = new Map<string, OpenGroup>();
+  /** command identity → when it was last seen. */
+  private readonly recent = new Map<string, number>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly opts: { windowMs: number; dedupeMs: number },
+  ) {
+    const since = new Date(Date.now() - opts.windowMs);
+    for (const incident of store.recentOpenIncidents(since)) this.remember(incident);
+  }
+
+  /**
+   * Files the detections of one event. Returns the incident they joined (or opened), or undefined when the event
+   * repeats one seen within the dedupe window.
+   */
+  record(detections: readonly Detection[]): IncidentUpdate | undefined {
+    const first = detections[0];
+    if (!first) return undefined;
+    const event = first.event;
+    const at = event.receivedAt.getTime();
+    if (this.isRepeat(event, at)) return undefined;
+
+    const device = deviceKey(event.device);
+    let group = this.groups.get(groupKey(device, event.user));
+    // A device notification has no user: it belongs with whatever the device's operators are doing right now.
+    if (!group && event.user === undefined) group = this.lastOnDevice.get(device);
+    if (group && at - group.incident.lastSeen.getTime() > this.opts.windowMs) group = undefined;
+
+    const isNew = !group;
+    const incident: Incident = group?.incident ?? {
+      id: randomUUID(),
+      severity: first.severity,
+      status: 'open',
+      device: { ...event.device },
+      ...(event.user !== undefined && { user: event.user }),
+      firstSeen: event.time,
+      lastSeen: event.receivedAt,
+      detections: [],
+    };
+    for (const d of detections) incident.severity = maxSeverity(incident.severity, d.severity);
+    if (event.receivedAt > incident.lastSeen) incident.lastSeen = event.receivedAt;
+    if (!incident.device.hostname && event.device.hostname) incident.device.hostname = event.device.hostname;
+    if (!incident.device.platform && event.device.platform) incident.device.platform = event.device.platform;
+    incident.detections.push(...detections);
+
+    this.store.saveIncident(incident, detections, isNew);
+    if (isNew) this.remember(incident);
+    return { incident, added: [...detections], isNew };
+  }
+
+  private remember(incident: Incident): void {
+    const device = deviceKey(incident.device);
+    const group = { incident };
+    if (this.groups.size >= MAX_OPEN_GROUPS) this.expire(Date.now());
+    this.groups.set(groupKey(device, incident.user), group);
+    this.lastOnDevice.set(device, group);
+  }
+
+  private isRepeat(event: Detection['event'], at: number): boolean {
+    if (this.opts.dedupeMs <= 0) return false;
+    const key = `${deviceKey(event.device)}\0${event.user ?? ''}\0${event.command}\0${event.context.join('\0')}`;
+    const last = this.recent.get(key);
+    if (this.recent.size >= MAX_DEDUPE_KEYS) this.expire(at);
+    this.recent.set(key, at);
+    return last !== undefined && at - last <= this.opts.dedupeMs;
+  }
+
+  /** Forgets groups whose window has passed and dedupe keys older than the dedupe window. */
+  private expire(now: number): void {
+    for (const [k, t] of this.recent) if (now - t > this.opts.dedupeMs) this.recent.delete(k);
+    for (const [k, g] of this.groups) if (now - g.incident.lastSeen.getTime() > this.opts.windowMs) this.groups.delete(k);
+    for (const [k, g] of this.lastOnDevice) if (now - g.incident.lastSeen.getTime() > this.opts.windowMs) this.lastOnDevice.delete(k);
+  }
+}
+
+function groupKey(device: string, user: string | undefined): string {
+  return `${device}\0${user ?? ''}`;
+}

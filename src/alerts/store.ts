@@ -1,0 +1,270 @@
+// The embedded store: incidents, their detections and device mirror/capture state, in one SQLite file (WAL).
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Detection, DeviceRef, Incident, IncidentStatus, Severity } from '../types.js';
+import { SEVERITIES, severityRank } from '../types.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS incidents (
+  id TEXT PRIMARY KEY,
+  device_key TEXT NOT NULL,
+  device_address TEXT NOT NULL,
+  device_hostname TEXT,
+  platform TEXT,
+  user TEXT,
+  severity TEXT NOT NULL,
+  severity_rank INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS incidents_last_seen ON incidents(last_seen);
+CREATE INDEX IF NOT EXISTS incidents_device ON incidents(device_key, last_seen);
+CREATE TABLE IF NOT EXISTS detections (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  incident_id TEXT NOT NULL REFERENCES incidents(id),
+  rule TEXT NOT NULL,
+  title TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  technique TEXT NOT NULL,
+  why TEXT NOT NULL,
+  facts TEXT NOT NULL,
+  tradecraft TEXT NOT NULL,
+  time INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  source TEXT NOT NULL,
+  user TEXT,
+  line TEXT,
+  remote_address TEXT,
+  command TEXT NOT NULL,
+  context TEXT NOT NULL,
+  tag TEXT,
+  raw TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS detections_incident ON detections(incident_id, seq);
+CREATE TABLE IF NOT EXISTS device_state (
+  device_key TEXT PRIMARY KEY,
+  state TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+`;
+
+export interface IncidentQuery {
+  device?: string;
+  /** Minimum severity. */
+  severity?: Severity;
+  since?: Date;
+  status?: IncidentStatus;
+  limit?: number;
+}
+
+interface IncidentRow {
+  id: string;
+  device_key: string;
+  device_address: string;
+  device_hostname: string | null;
+  platform: string | null;
+  user: string | null;
+  severity: Severity;
+  status: IncidentStatus;
+  first_seen: number;
+  last_seen: number;
+}
+
+interface DetectionRow {
+  incident_id: string;
+  rule: string;
+  title: string;
+  kind: Detection['kind'];
+  severity: Severity;
+  why: string;
+  facts: string;
+  tradecraft: string;
+  time: number;
+  received_at: number;
+  source: Detection['event']['source'];
+  user: string | null;
+  line: string | null;
+  remote_address: string | null;
+  command: string;
+  context: string;
+  tag: string | null;
+  raw: string;
+}
+
+/** The identity incidents, state and grouping use: a relay can front many devices, so a hostname wins. */
+export function deviceKey(device: DeviceRef): string {
+  return device.hostname ?? device.address;
+}
+
+export class Store {
+  private readonly db: Database.Database;
+  private readonly stmts;
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    // NORMAL is durable across process crashes in WAL mode; only an OS crash can lose the last commits.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.exec(SCHEMA);
+    this.stmts = {
+      insertIncident: this.db.prepare(
+        `INSERT INTO incidents (id, device_key, device_address, device_hostname, platform, user, severity, severity_rank, status, first_seen, last_seen)
+         VALUES (@id, @device_key, @device_address, @device_hostname, @platform, @user, @severity, @severity_rank, @status, @first_seen, @last_seen)`,
+      ),
+      updateIncident: this.db.prepare(
+        `UPDATE incidents SET severity = @severity, severity_rank = @severity_rank, last_seen = @last_seen,
+           device_hostname = COALESCE(device_hostname, @device_hostname), platform = COALESCE(platform, @platform) WHERE id = @id`,
+      ),
+      insertDetection: this.db.prepare(
+        `INSERT INTO detections (incident_id, rule, title, kind, severity, technique, why, facts, tradecraft, time, received_at, source, user, line, remote_address, command, context, tag, raw)
+         VALUES (@incident_id, @rule, @title, @kind, @severity, @technique, @why, @facts, @tradecraft, @time, @received_at, @source, @user, @line, @remote_address, @command, @context, @tag, @raw)`,
+      ),
+      detectionsOf: this.db.prepare(`SELECT * FROM detections WHERE incident_id = ? ORDER BY seq`),
+      incident: this.db.prepare(`SELECT * FROM incidents WHERE id = ?`),
+      recentOpen: this.db.prepare(`SELECT * FROM incidents WHERE status = 'open' AND last_seen >= ? ORDER BY last_seen`),
+      putState: this.db.prepare(
+        `INSERT INTO device_state (device_key, state, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT(device_key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
+      ),
+      allState: this.db.prepare(`SELECT device_key, state FROM device_state`),
+    };
+  }
+
+  /** Stores a new incident or the growth of an existing one, with its new detections, in one transaction. */
+  saveIncident(incident: Incident, newDetections: readonly Detection[], isNew: boolean): void {
+    this.db.transaction(() => {
+      const row = {
+        id: incident.id,
+        device_key: deviceKey(incident.device),
+        device_address: incident.device.address,
+        device_hostname: incident.device.hostname ?? null,
+        platform: incident.device.platform ?? null,
+        user: incident.user ?? null,
+        severity: incident.severity,
+        severity_rank: severityRank(incident.severity),
+        status: incident.status,
+        first_seen: incident.firstSeen.getTime(),
+        last_seen: incident.lastSeen.getTime(),
+      };
+      if (isNew) this.stmts.insertIncident.run(row);
+      else this.stmts.updateIncident.run(row);
+      for (const d of newDetections) {
+        const e = d.event;
+        this.stmts.insertDetection.run({
+          incident_id: incident.id,
+          rule: d.rule,
+          title: d.title,
+          kind: d.kind,
+          severity: d.severity,
+          technique: d.technique,
+          why: d.why,
+          facts: JSON.stringify(d.facts),
+          tradecraft: JSON.stringify(d.tradecraft),
+          time: e.time.getTime(),
+          received_at: e.receivedAt.getTime(),
+          source: e.source,
+          user: e.user ?? null,
+          line: e.line ?? null,
+          remote_address: e.remoteAddress ?? null,
+          command: e.command,
+          context: JSON.stringify(e.context),
+          tag: e.tag ?? null,
+          raw: e.raw,
+        });
+      }
+    })();
+  }
+
+  incident(id: string): Incident | undefined {
+    const row = this.stmts.incident.get(id) as IncidentRow | undefined;
+    return row && this.hydrate(row);
+  }
+
+  incidents(q: IncidentQuery = {}): Incident[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (q.device) {
+      where.push('(device_key = ? OR device_address = ? OR device_hostname = ?)');
+      args.push(q.device, q.device, q.device);
+    }
+    if (q.severity) {
+      where.push('severity_rank >= ?');
+      args.push(SEVERITIES.indexOf(q.severity));
+    }
+    if (q.since) {
+      where.push('last_seen >= ?');
+      args.push(q.since.getTime());
+    }
+    if (q.status) {
+      where.push('status = ?');
+      args.push(q.status);
+    }
+    const sql = `SELECT * FROM incidents ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY last_seen DESC, rowid DESC LIMIT ?`;
+    args.push(Math.min(Math.max(q.limit ?? 100, 1), 1000));
+    return (this.db.prepare(sql).all(...args) as IncidentRow[]).map((r) => this.hydrate(r));
+  }
+
+  /** Open incidents seen since `since`: the grouping window is rebuilt from these after a restart. */
+  recentOpenIncidents(since: Date): Incident[] {
+    return (this.stmts.recentOpen.all(since.getTime()) as IncidentRow[]).map((r) => this.hydrate(r));
+  }
+
+  saveDeviceState(key: string, state: unknown, at: Date): void {
+    this.stmts.putState.run(key, JSON.stringify(state), at.getTime());
+  }
+
+  deviceStates(): Array<{ key: string; state: unknown }> {
+    return (this.stmts.allState.all() as Array<{ device_key: string; state: string }>).map((r) => ({
+      key: r.device_key,
+      state: JSON.parse(r.state) as unknown,
+    }));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private hydrate(row: IncidentRow): Incident {
+    const device: DeviceRef = { address: row.device_address };
+    if (row.device_hostname) device.hostname = row.device_hostname;
+    if (row.platform) device.platform = row.platform as DeviceRef['platform'];
+    const detections = (this.stmts.detectionsOf.all(row.id) as DetectionRow[]).map((d): Detection => ({
+      rule: d.rule,
+      title: d.title,
+      kind: d.kind,
+      severity: d.severity,
+      technique: 'T1040',
+      why: d.why,
+      facts: JSON.parse(d.facts) as Record<string, string>,
+      tradecraft: JSON.parse(d.tradecraft) as string[],
+      event: {
+        time: new Date(d.time),
+        receivedAt: new Date(d.received_at),
+        device,
+        ...(d.user !== null && { user: d.user }),
+        ...(d.line !== null && { line: d.line }),
+        ...(d.remote_address !== null && { remoteAddress: d.remote_address }),
+        command: d.command,
+        context: JSON.parse(d.context) as string[],
+        source: d.source,
+        ...(d.tag !== null && { tag: d.tag }),
+        raw: d.raw,
+      },
+    }));
+    return {
+      id: row.id,
+      severity: row.severity,
+      status: row.status,
+      device,
+      ...(row.user !== null && { user: row.user }),
+      firstSeen: new Date(row.first_seen),
+      lastSeen: new Date(row.last_seen),
+      detections,
+    };
+  }
+}

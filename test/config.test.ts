@@ -1,0 +1,58 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildConfig, ConfigError, loadConfig } from '../src/config.js';
+
+function problems(input: unknown, env: NodeJS.ProcessEnv = {}): string[] {
+  try {
+    buildConfig(input, env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('configuration', () => {
+  it('embedded defaults match DESIGN.md: syslog 5514 UDP+TCP, API on 127.0.0.1:8080, ./data/capwatch.db', () => {
+    const c = buildConfig({});
+    expect(c.syslog.udp).toMatchObject({ enabled: true, port: 5514 });
+    expect(c.syslog.tcp).toMatchObject({ enabled: true, port: 5514, maxFrameBytes: 65536 });
+    expect(c.http).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(c.storage.path).toBe('./data/capwatch.db');
+    expect(c.incidents).toEqual({ windowSeconds: 600, dedupeSeconds: 5 });
+  });
+
+  it('expands ${ENV} and ${ENV:-default}, coercing numbers', () => {
+    const c = buildConfig({ syslog: { udp: { port: '${SYSLOG_PORT}' } }, storage: { path: '${DATA:-/var/lib/capwatch}/db' } }, { SYSLOG_PORT: '1514' });
+    expect(c.syslog.udp.port).toBe(1514);
+    expect(c.storage.path).toBe('/var/lib/capwatch/db');
+  });
+
+  it('names every bad key with its problem', () => {
+    expect(problems({ syslog: { udp: { prot: 1 } }, http: { port: 99999 }, log: { level: 'chatty' } })).toEqual(
+      expect.arrayContaining(['syslog.udp.prot: unknown key', 'http.port: must be <= 65535', expect.stringMatching(/^log\.level: must be one of/)]),
+    );
+    expect(problems({ nonsense: true })).toEqual(['nonsense: unknown key']);
+    expect(problems({ detection: { collectors: ['10.0.0.0/8', 'everywhere'] } })).toEqual(['detection.collectors[1]: not a CIDR network (got "everywhere")']);
+    expect(problems({ syslog: { tls: { enabled: true } } })).toEqual(['syslog.tls: enabled needs both cert and key (PEM file paths)']);
+    expect(problems({ http: { publicUrl: 'javascript:alert(1)' } })[0]).toMatch(/^http\.publicUrl: must match pattern/);
+  });
+
+  it('reports a missing environment variable by key without printing other values', () => {
+    expect(problems({ detection: { collectors: ['${COLLECTOR_NET}'] } })).toEqual(['detection.collectors[0]: environment variable COLLECTOR_NET is not set']);
+  });
+
+  it('turns TLS on when a certificate and key are given', () => {
+    expect(buildConfig({ syslog: { tls: { cert: '/c.pem', key: '/k.pem' } } }).syslog.tls.enabled).toBe(true);
+  });
+
+  it('loadConfig explains unreadable files and bad YAML', () => {
+    expect(() => loadConfig('/nonexistent.yaml')).toThrow(/cannot read \(ENOENT\)/);
+    const dir = mkdtempSync(join(tmpdir(), 'capwatch-cfg-'));
+    const f = join(dir, 'c.yaml');
+    writeFileSync(f, 'syslog: [unclosed\n');
+    expect(() => loadConfig(f)).toThrow(/not valid YAML/);
+  });
+});
