@@ -43,6 +43,8 @@ export interface SyslogMessage {
   /** Device clock, when a timestamp was present and parsed. */
   deviceTime?: Date;
   timeQuality: TimeQuality;
+  /** Stamp a relay or syslog file writer put in front of the device's own header (the relay's clock). */
+  relayTime?: Date;
   /** Cisco `%FAC-SEV-MNEMONIC`, when present. */
   tag?: MessageTag;
   /** Text after the tag (`: ` removed), or after the header when there is no tag. Never trimmed of inner spaces. */
@@ -62,6 +64,7 @@ export type RecordOrigin =
   | 'ise' // Cisco ISE CISE_TACACS_Accounting
   | 'asa' // %ASA-x-111008/111009/111010
   | 'eos-accounting' // Arista Aaa: %ACCOUNTING-6-CMD
+  | 'junos-cli' // Junos UI_CMDLINE_READ_LINE
   | 'device'; // a device notification (BUFCAP, CONFIG_I), not a typed command
 
 /**

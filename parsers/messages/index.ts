@@ -1,0 +1,63 @@
+// From a parsed syslog message to the one thing it reports about an operator or a capture, by message tag,
+// then by app name, then by the shape of a bare line (accounting files read by `replay`).
+import type { DeviceRecord, MessageTag, ParseFailure, SyslogMessage } from '../types.js';
+import { asaRecord } from './asa.js';
+import { eemRecord } from './eem.js';
+import { capturePointRecord, cfglogRecord, configEndRecord } from './ios.js';
+import { iseRecord } from './ise.js';
+import { junosRecord } from './junos.js';
+import { nxosAccountingRecord, nxosConfigEndRecord, nxosLocalAccountingRecord, nxosSudoRecord } from './nxos.js';
+import { eosAccountingRecord, tacplusRecord } from './tacplus.js';
+
+export interface ExtractOptions {
+  /** EEM applet names whose `%HA_EM-6-LOG` lines are CLI logging; empty or absent = every applet. */
+  eemApplets?: readonly string[];
+}
+
+const JUNOS_CLI = 'UI_CMDLINE_READ_LINE';
+const ASA_FACILITIES = new Set(['ASA', 'PIX', 'FTD']);
+
+/**
+ * The DeviceRecord a message carries; null for a valid message that carries nothing for capwatch; a
+ * ParseFailure when a message of a known kind is not in its known shape. Never throws.
+ */
+export function extractRecord(msg: SyslogMessage, opts?: ExtractOptions): DeviceRecord | ParseFailure | null {
+  try {
+    if (msg.tag) return fromTag(msg.tag, msg.body, opts);
+    if (msg.appName === 'CISE_TACACS_Accounting') return iseRecord(msg.body);
+    if (msg.msgId === JUNOS_CLI) return junosRecord(msg.body);
+    if (msg.body.startsWith(`${JUNOS_CLI}: `)) return junosRecord(msg.body.slice(JUNOS_CLI.length + 2));
+    return nxosLocalAccountingRecord(msg.body) ?? tacplusRecord(msg.body);
+  } catch (err) {
+    // Input is hostile and the extractors are many: a bug must cost one message, not the pipeline.
+    return { error: `extractor failed: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
+function fromTag(tag: MessageTag, body: string, opts: ExtractOptions | undefined): DeviceRecord | ParseFailure | null {
+  switch (tag.mnemonic) {
+    case 'CFGLOG_LOGGEDCMD':
+      return cfglogRecord(body);
+    case 'CONFIG_I':
+    case 'CONFIG_P':
+      return tag.text.endsWith(`SYS-5-${tag.mnemonic}`) ? configEndRecord(tag, body) : null;
+    case 'AAA_ACCOUNTING_MESSAGE':
+      return nxosAccountingRecord(body);
+    case 'VSHD_SYSLOG_CONFIG_I':
+      return nxosConfigEndRecord(body);
+    case 'SYSTEM_MSG':
+      return tag.facility === 'AUTHPRIV' ? nxosSudoRecord(body) : null;
+    case 'LOG':
+      return tag.facility === 'HA_EM' ? eemRecord(body, opts?.eemApplets) : null;
+    case 'CMD':
+      return tag.facility === 'ACCOUNTING' ? eosAccountingRecord(body) : null;
+    case JUNOS_CLI:
+      return junosRecord(body);
+    case '111008':
+    case '111009':
+    case '111010':
+      return ASA_FACILITIES.has(tag.facility) ? asaRecord(tag.mnemonic, body) : null;
+    default:
+      return tag.facility === 'BUFCAP' ? capturePointRecord(tag, body) : null;
+  }
+}

@@ -1,0 +1,83 @@
+// The pre-filter every received line meets before any parsing. It keys on exact message tags and markers,
+// never on the words "monitor" or "capture" (`ip flow monitor`, `terminal monitor`, NetFlow `for monitor FM`
+// are everywhere). A false positive costs one parse; a false negative loses a command, so it errs on keeping.
+
+/** What the pre-filter keys on (exported so the pipeline and docs can show it). */
+export const PREFILTER_KEYS = {
+  /** Cisco tags, matched right after a `%` (IOS-XR may put `MGBL-` in front of `SYS-`). */
+  tags: [
+    'PARSER-5-CFGLOG_LOGGEDCMD',
+    'BUFCAP-',
+    'HA_EM-',
+    'AAA-6-AAA_ACCOUNTING_MESSAGE',
+    'SYS-5-CONFIG_I',
+    'SYS-5-CONFIG_P',
+    'VSHD-5-VSHD_SYSLOG_CONFIG_I',
+    'ACCOUNTING-6-CMD',
+    'INTERACT-6-UI_CMDLINE_READ_LINE',
+  ],
+  /** NX-OS sudo lines, kept only with `COMMAND=` (bash-shell commands). */
+  sudoTag: 'AUTHPRIV-5-SYSTEM_MSG',
+  /** ASA command audit `%ASA-n-ID` (also `%PIX-`, `%FTD-`). */
+  asaPrefixes: ['ASA-', 'PIX-', 'FTD-'],
+  asaIds: ['111008', '111009', '111010'],
+  /** Lines without a `%` tag: ISE and Junos. */
+  markers: ['CISE_TACACS_Accounting', 'UI_CMDLINE_READ_LINE'],
+  /** tac_plus / tac_plus-ng accounting files, kept when a start / stop / update column is also there. */
+  accountingMarkers: ['task_id=', '\t'],
+  accountingTypes: ['stop', 'start', 'update'],
+  /** NX-OS local accounting log (`…2018:update:…`, `type=update:`, `stop:`). */
+  nxosLocalLog: ['update:', 'stop:'],
+} as const;
+
+const K = PREFILTER_KEYS;
+const XR_FACILITY = 'MGBL-';
+// A message's own tag sits in its header; later `%`s are body text. Bounds the work a line of `%%%…` costs.
+const TAG_SEARCH_CHARS = 512;
+const TAG_SEARCH_COUNT = 4;
+
+// Every prefix that can follow `%`, grouped by its first letter: a chatter tag (`%LINK-…`) costs one lookup.
+const PREFIXES_BY_FIRST = new Map<string, string[]>();
+for (const t of [...K.tags, K.sudoTag, ...K.asaPrefixes]) {
+  const list = PREFIXES_BY_FIRST.get(t.charAt(0)) ?? [];
+  list.push(t);
+  PREFIXES_BY_FIRST.set(t.charAt(0), list);
+}
+
+/** True when the line may carry an operator command or a capture / config-session event. */
+export function mayCarryCommand(line: string): boolean {
+  let i = line.indexOf('%');
+  for (let n = 0; i >= 0 && i < TAG_SEARCH_CHARS && n < TAG_SEARCH_COUNT; n++) {
+    if (tagAt(line, i + 1)) return true;
+    i = line.indexOf('%', i + 1);
+  }
+  for (const m of K.markers) if (line.includes(m)) return true;
+  for (const m of K.accountingMarkers) if (line.includes(m)) return includesAny(line, K.accountingTypes);
+  return includesAny(line, K.nxosLocalLog);
+}
+
+function tagAt(line: string, at: number): boolean {
+  // IOS-XR puts a facility in front: `%MGBL-SYS-5-CONFIG_I`.
+  const p = line.startsWith(XR_FACILITY, at) ? at + XR_FACILITY.length : at;
+  const candidates = PREFIXES_BY_FIRST.get(line.charAt(p));
+  if (!candidates) return false;
+  for (const t of candidates) {
+    if (!line.startsWith(t, p)) continue;
+    if (t === K.sudoTag) return line.includes('COMMAND=', p);
+    if ((K.asaPrefixes as readonly string[]).includes(t)) return isAsaAudit(line, p + t.length);
+    return true;
+  }
+  return false;
+}
+
+/** After `%ASA-`: one severity digit, a dash, then an audit message id. */
+function isAsaAudit(line: string, p: number): boolean {
+  if (line.charCodeAt(p + 1) !== 45) return false;
+  for (const id of K.asaIds) if (line.startsWith(id, p + 2)) return true;
+  return false;
+}
+
+function includesAny(line: string, needles: readonly string[]): boolean {
+  for (const n of needles) if (line.includes(n)) return true;
+  return false;
+}

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { extractRecord } from '../parsers/messages/index.js';
+import { mayCarryCommand, PREFILTER_KEYS } from '../parsers/prefilter.js';
+import { parseSyslog } from '../parsers/syslog/header.js';
+import { isParseFailure } from '../parsers/types.js';
+import { logFixtureNames, logLine, logLines } from './helpers/fixture-lines.js';
+
+const RECEIVED = new Date('2023-06-01T00:00:00Z');
+
+function carriesRecord(line: string): boolean {
+  const m = parseSyslog(line, RECEIVED);
+  return !isParseFailure(m) && extractRecord(m) !== null;
+}
+
+describe('mayCarryCommand', () => {
+  it('keeps every fixture line that yields a device record', () => {
+    let kept = 0;
+    for (const name of logFixtureNames()) {
+      for (const line of logLines(name)) {
+        if (!carriesRecord(line)) continue;
+        expect(mayCarryCommand(line), `${name}: ${line}`).toBe(true);
+        kept++;
+      }
+    }
+    expect(kept).toBeGreaterThan(150);
+  });
+
+  it('keeps the command-bearing shapes of every format', () => {
+    const keep = [
+      logLine('ios-otuslab-relay-cfglog.log', 'ip ssh version 2'),
+      logLine('ios-elastic-test-asr920.log', 'CONFIG_I'),
+      logLine('research-verbatim-extra.log', 'CONFIG_P'),
+      logLine('ios-epc-console-transcripts.log', 'BUFCAP-6-CREATE'),
+      logLine('research-verbatim-extra.log', 'CLIaccounting: shutdown'),
+      logLine('nxos-elastic-test-nexus.log', 'show ip route vrf all'),
+      logLine('nxos-elastic-test-nexus.log', 'VSHD_SYSLOG_CONFIG_I'),
+      logLine('nxos-elastic-test-nexus.log', 'COMMAND=/isanboot'),
+      logLine('research-verbatim-extra.log', '17882650:'),
+      logLine('ise-elastic-tacacs-accounting.log', '3300 NOTICE'),
+      logLine('tacplus-accounting-examples.log', 'cmd=interface Loopback 1'),
+      logLine('tacplus-accounting-examples.log', 'aaa new-model'),
+      logLine('research-verbatim-extra.log', 'show running-config <cr>'),
+      logLine('asa-elastic-additional-messages-excerpt.log', "executed 'clear'"),
+      logLine('asa-elastic-additional-messages-excerpt.log', '111009: User \'aaaa\' executed cmd: show access-list aaa_out'),
+      logLine('arista-eos-accounting.log', 'task_id=17'),
+      logLine('junos-mx-interactive-cli.log', "command 'set disable '"),
+      logLine('research-verbatim-extra.log', 'noctool'),
+      '<189>1: RP/0/RSP0/CPU0:Mar  3 10:00:01.101 UTC: config[65000]: %MGBL-SYS-5-CONFIG_I : Configured from console by eve on vty0 (192.0.2.50)',
+      'Sun Nov 22 11:30:12 2026:type=update:id=10.9.0.3@pts/0:user=netops:cmd=configure terminal ; monitor session 1 (SUCCESS)',
+    ];
+    for (const line of keep) expect(mayCarryCommand(line), line).toBe(true);
+  });
+
+  it('drops ordinary chatter: link up/down, logins, NTP, NetFlow, spanning tree, PAM', () => {
+    const drop = [
+      logLine('ios-elastic-test-parsing-issue-5150.log', '%LINK-3-UPDOWN: Interface GigabitEthernet0/1'),
+      logLine('ios-elastic-test-parsing-issue-5150.log', '%LINEPROTO-5-UPDOWN: Line protocol on Interface Vlan22, changed state to down'),
+      logLine('ios-elastic-test-asr920.log', 'LOGIN_SUCCESS'),
+      logLine('ios-elastic-test-asr920.log', 'User CPI has exited'),
+      logLine('ios-elastic-test-syslog.log', 'Clock synchronization lost'),
+      logLine('ios-elastic-test-syslog.log', 'Clock is synchronized'),
+      logLine('ios-elastic-test-syslog.log', 'for monitor FM'),
+      logLine('ios-logzilla-cfglog.log', '18:51:42.418: %SPANTREE-5-TOPOTRAP'),
+      logLine('nxos-elastic-test-nexus.log', 'pam_unix(aaa:auth)'),
+      logLine('nxos-elastic-test-nexus.log', 'SEC_LOGIN-SW2-5-LOGIN_SUCCESS'),
+      logLine('asa-elastic-additional-messages-excerpt.log', 'Login permitted'),
+      logLine('junos-mx-interactive-cli.log', 'SNMP_TRAP_LINK_DOWN'),
+      logLine('research-verbatim-extra.log', 'Port-channel1, changed state to up'),
+      '<189>12: Mar  3 10:00:01 UTC: %SYS-5-LOG_CONFIG_CHANGE: Buffer logging: level debugging, xml disabled, filtering disabled, size (4096) -- terminal monitor enabled',
+      '<189>12: sw1: Mar  3 10:00:01 UTC: %LINK-5-CHANGED: Interface GigabitEthernet0/1, changed state to administratively down (capture monitor session description)',
+    ];
+    for (const line of drop) expect(mayCarryCommand(line), line).toBe(false);
+  });
+
+  it('drops most of a mixed real corpus', () => {
+    const all = logFixtureNames().flatMap((n) => logLines(n));
+    const dropped = all.filter((l) => !mayCarryCommand(l)).length;
+    expect(dropped / all.length).toBeGreaterThan(0.4);
+  });
+
+  it('ignores tag text deep in a body and bounds the work of a line full of %', () => {
+    expect(mayCarryCommand(`<189>1: Mar  3 10:00:01 UTC: %LINK-3-UPDOWN: ${'x'.repeat(600)} %PARSER-5-CFGLOG_LOGGEDCMD:`)).toBe(false);
+    const t0 = performance.now();
+    expect(mayCarryCommand('%'.repeat(1 << 20))).toBe(false);
+    expect(performance.now() - t0).toBeLessThan(50);
+  });
+
+  it('is much cheaper than parsing the same chatter', () => {
+    const chatter = logFixtureNames()
+      .flatMap((n) => logLines(n))
+      .filter((l) => !mayCarryCommand(l));
+    const rounds = 20;
+    const time = (fn: (l: string) => unknown) => {
+      const t0 = performance.now();
+      for (let r = 0; r < rounds; r++) for (const l of chatter) fn(l);
+      return performance.now() - t0;
+    };
+    time(mayCarryCommand);
+    time((l) => parseSyslog(l, RECEIVED));
+    const filter = time(mayCarryCommand);
+    const parse = time((l) => parseSyslog(l, RECEIVED));
+    expect(filter * 2).toBeLessThan(parse);
+  });
+
+  it('exports what it keys on', () => {
+    expect(PREFILTER_KEYS.tags).toContain('PARSER-5-CFGLOG_LOGGEDCMD');
+    expect(PREFILTER_KEYS.markers).toContain('CISE_TACACS_Accounting');
+    expect(PREFILTER_KEYS.asaIds).toEqual(['111008', '111009', '111010']);
+  });
+});
