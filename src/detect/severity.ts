@@ -1,0 +1,107 @@
+// Severity policy, applied after the rule matched and the state was updated. The rule's level is the floor; what
+// the command does (exports off the box, mirrors to an unknown collector, starts recording) and tradecraft seen in
+// the wild (CISA AA25-239A, Salt Typhoon) raise it.
+import { SEVERITIES, maxSeverity, severityRank, type DetectionKind, type Severity } from '../types.js';
+import { cidrContains, parseCidr, type Cidr } from './sigma/cidr.js';
+import type { RuleAction } from './sigma/types.js';
+import { hasBothEnds, type CaptureState, type SessionState } from './state.js';
+
+/** The networks where ERSPAN/GRE collectors are approved. */
+export class CollectorNetworks {
+  private readonly nets: readonly Cidr[];
+
+  /** Throws an Error naming the first entry that is not an address or CIDR. */
+  constructor(networks: readonly string[]) {
+    this.nets = networks.map((n) => {
+      const c = parseCidr(n.trim());
+      if (!c) throw new Error(`collector network '${n}' is not an IPv4/IPv6 address or CIDR`);
+      return c;
+    });
+  }
+
+  contains(ip: string): boolean {
+    return this.nets.some((c) => cidrContains(c, ip));
+  }
+}
+
+export interface SeverityInput {
+  level: Severity;
+  kind: DetectionKind;
+  action: RuleAction;
+  command: string;
+  facts: Readonly<Record<string, string>>;
+  /** The capture / session the detection touched, after the state was updated. */
+  capture?: Readonly<CaptureState>;
+  session?: Readonly<SessionState>;
+}
+
+export interface Assessment {
+  severity: Severity;
+  /** Named in-the-wild tradecraft, in a stable order. */
+  tradecraft: string[];
+  /** Facts the policy relied on that the rule did not extract (e.g. the session's destinationIp). */
+  facts: Record<string, string>;
+}
+
+const REMOTE_URL = /^(?:tftp|ftp|sftp|scp|https?|rcp):/i;
+
+/** Does the URL leave the device (tftp:, ftp:, scp:, http(s):, rcp:, sftp:), unlike flash: or bootflash:? */
+export function isRemoteUrl(url: string): boolean {
+  return REMOTE_URL.test(url);
+}
+const CLEARTEXT_URL = /^(?:tftp|ftp):/i;
+
+/** Capture filters, ACL and capture names aimed at AAA and management traffic (CISA AA25-239A: TACACS+-focused captures). */
+const TARGETS: readonly { name: string; re: RegExp }[] = [
+  { name: 'capture targets TACACS+ (TCP 49)', re: /\b(?:eq|port|range)\s+(?:49|tacacs)\b|tacacs/i },
+  { name: 'capture targets RADIUS (1812/1813)', re: /\b(?:eq|port|range)\s+(?:1812|1813|1645|1646|radius)\b|radius/i },
+  { name: 'capture targets SNMP (161/162)', re: /\b(?:eq|port|range)\s+(?:161|162|snmp|snmptrap)\b|snmp/i },
+  { name: 'capture targets SSH (TCP 22)', re: /\b(?:eq|port|range)\s+(?:22|ssh)\b|\bssh\b/i },
+  { name: 'capture targets BGP (TCP 179)', re: /\b(?:eq|port|range)\s+(?:179|bgp)\b|\bbgp\b/i },
+];
+
+/** File names from the Salt Typhoon reporting: tac.pcap, mycap.pcap, 1.pcap. */
+const TRADECRAFT_FILE = /^(?:tac|mycap|\d+)\.pcap$/i;
+
+function basename(pathOrUrl: string): string {
+  return pathOrUrl.slice(Math.max(pathOrUrl.lastIndexOf('/'), pathOrUrl.lastIndexOf(':')) + 1);
+}
+
+function raise(s: Severity): Severity {
+  return maxSeverity('high', SEVERITIES[Math.min(severityRank(s) + 1, SEVERITIES.length - 1)]!);
+}
+
+function tradecraftOf(i: SeverityInput): string[] {
+  const f = i.facts;
+  const found: string[] = [];
+  // Foreground sniffers and EEM actions carry their filter inline in the command.
+  const inline = i.action === 'run' || i.action === 'automate' ? i.command : undefined;
+  const text = [f.filter, i.capture?.filter, f.capture, f.buffer, i.capture?.name, inline].filter((x) => x !== undefined).join('\n');
+  for (const t of TARGETS) if (t.re.test(text)) found.push(t.name);
+  const url = f.url ?? i.capture?.exportUrl;
+  const files = new Set([f.file, i.capture?.file, url].filter((x): x is string => x !== undefined).map(basename));
+  for (const name of files) if (TRADECRAFT_FILE.test(name)) found.push(`capture file name used by Salt Typhoon (${name})`);
+  if (url !== undefined && i.action === 'export' && CLEARTEXT_URL.test(url)) found.push('capture exported over cleartext TFTP/FTP');
+  return found;
+}
+
+export function assessSeverity(i: SeverityInput, collectors: CollectorNetworks): Assessment {
+  const facts: Record<string, string> = {};
+  if (i.kind === 'removal' || i.kind === 'recon') return { severity: i.level, tradecraft: [], facts };
+  let severity = i.level;
+
+  if (i.action === 'export' && i.facts.url !== undefined && isRemoteUrl(i.facts.url)) severity = 'critical';
+
+  const destinationIp = i.facts.destinationIp ?? (i.session?.type === 'erspan-source' ? i.session.destinationIp : undefined);
+  if (destinationIp !== undefined) {
+    if (i.facts.destinationIp === undefined) facts.destinationIp = destinationIp;
+    severity = maxSeverity(severity, collectors.contains(destinationIp) ? 'high' : 'critical');
+  }
+
+  if (i.action === 'start' || i.action === 'run') severity = maxSeverity(severity, 'high');
+  if (i.session && hasBothEnds(i.session)) severity = maxSeverity(severity, 'high');
+
+  const tradecraft = tradecraftOf(i);
+  if (tradecraft.length > 0) severity = raise(severity);
+  return { severity, tradecraft, facts };
+}
