@@ -1,0 +1,27 @@
+// External tools the tests drive (util-linux logger, openssl, syslog-ng's loggen). .ci/run installs them, so under
+// CI=true a missing tool fails the test that needs it; elsewhere that test is skipped with the reason printed once.
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+
+const DEBIAN_PACKAGE: Record<string, string> = { logger: 'bsdutils', openssl: 'openssl', loggen: 'syslog-ng-core' };
+const reported = new Set<string>();
+
+/** True when `name` is on PATH. Missing: throws under CI=true, else prints why and returns false (skip the test). */
+export function requireTool(name: string): boolean {
+  const onPath = (process.env.PATH ?? '').split(delimiter).some((dir) => {
+    try {
+      accessSync(join(dir, name), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  if (onPath) return true;
+  const why = `${name} is not installed (Debian package ${DEBIAN_PACKAGE[name] ?? name})`;
+  if (process.env.CI === 'true') throw new Error(`${why}; CI must install it`);
+  if (!reported.has(name)) {
+    reported.add(name);
+    console.warn(`skipping tests that need ${name}: ${why}`);
+  }
+  return false;
+}
