@@ -390,33 +390,54 @@ describe('Cisco ISE CISE_TACACS_Accounting', () => {
     const seg1 = `${head}0000000001 3 1 ${full.slice(cut1, cut2)}`;
     const seg2 = `${head}0000000001 3 2 ${full.slice(cut2)}`;
     const r = new IseReassembler();
-    expect(r.push('10.0.0.5', message(seg2), 1000)).toBeNull();
-    expect(r.push('10.0.0.5', message(seg0), 1001)).toBeNull();
+    expect(r.push('10.0.0.5', message(seg2), 1000)).toEqual([]);
+    expect(r.push('10.0.0.5', message(seg0), 1001)).toEqual([]);
     expect(r.pending).toBe(1);
-    const whole = r.push('10.0.0.5', message(seg1), 1002);
-    expect(whole).not.toBeNull();
+    const ready = r.push('10.0.0.5', message(seg1), 1002);
+    expect(ready).toHaveLength(1);
     expect(r.pending).toBe(0);
-    expect(extractRecord(whole as SyslogMessage)).toMatchObject({ user: 'psxvne', command: 'show mac-address-table', device: { hostname: 'wlnwan1' } });
+    expect(ready[0]?.sender).toBe('10.0.0.5');
+    expect(ready[0]?.message.body).toBe(message(full.replace(' 4 0 2020', ' 3 0 2020')).body);
+    expect(extractRecord(ready[0]!.message)).toMatchObject({ user: 'psxvne', command: 'show mac-address-table', device: { hostname: 'wlnwan1' } });
   });
 
   it('single-segment messages pass straight through; groups are per sender; duplicates are ignored', () => {
     const single = message((ise[1] ?? '').replace(' 4 0 2020', ' 1 0 2020'));
     const r = new IseReassembler();
-    expect(r.push('10.0.0.5', single, 0)).toBe(single);
+    expect(r.push('10.0.0.5', single, 0)).toEqual([{ sender: '10.0.0.5', message: single }]);
     const seg = message((ise[1] ?? '').replace(' 4 0 2020', ' 2 0 2020'));
-    expect(r.push('10.0.0.5', seg, 0)).toBeNull();
-    expect(r.push('10.0.0.5', seg, 0)).toBeNull();
-    expect(r.push('10.0.0.6', seg, 0)).toBeNull();
+    expect(r.push('10.0.0.5', seg, 0)).toEqual([]);
+    expect(r.push('10.0.0.5', seg, 0)).toEqual([]);
+    expect(r.push('10.0.0.6', seg, 0)).toEqual([]);
     expect(r.pending).toBe(2);
   });
 
-  it('incomplete groups are dropped after 30 s and beyond maxPending', () => {
-    const seg = (id: number) => message((ise[1] ?? '').replace('0000000001 4 0 2020', `${id} 2 0 2020`));
+  it('a group given up on (30 s old, pushed out, or end of input) still yields the command from its first segment', () => {
+    // The real sample is segment 0 of 4 (the message is cut mid-field): its other segments never come.
+    const seg0 = message(ise[0] ?? '');
+    const r = new IseReassembler();
+    expect(r.push('10.0.0.5', seg0, 1000)).toEqual([]);
+    expect(r.expire(30_999)).toEqual([]);
+    const [late] = r.expire(31_001);
+    expect(late?.sender).toBe('10.0.0.5');
+    expect(extractRecord(late!.message)).toMatchObject({ user: 'psxvne', command: 'show mac-address-table' });
+
+    r.push('10.0.0.5', seg0, 0);
+    expect(r.drain().map((m) => m.sender)).toEqual(['10.0.0.5']);
+    expect(r.pending).toBe(0);
+  });
+
+  it('holds at most maxPending groups, and a group without its first segment yields nothing', () => {
+    const seg = (id: number, index: number) => message((ise[1] ?? '').replace('0000000001 4 0 2020', `${id} 2 ${index} 2020`));
     const r = new IseReassembler(3);
-    for (let id = 1; id <= 5; id++) r.push('s', seg(id), 1000);
+    for (let id = 1; id <= 3; id++) r.push('s', seg(id, 0), 1000);
+    // Pushed out: groups 1 and 2 had their first segment, so their messages come back as far as they got.
+    expect(r.push('s', seg(4, 1), 1000).map((m) => m.message.body.slice(0, 5))).toEqual(['1 2 0']);
+    expect(r.push('s', seg(5, 1), 1000).map((m) => m.message.body.slice(0, 5))).toEqual(['2 2 0']);
     expect(r.pending).toBe(3);
-    r.push('s', seg(9), 31_500);
-    expect(r.pending).toBe(1);
+    // Group 3 has its head; groups 4 and 5 never got one and vanish without a trace.
+    expect(r.expire(31_500)).toHaveLength(1);
+    expect(r.pending).toBe(0);
   });
 });
 
