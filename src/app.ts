@@ -1,0 +1,143 @@
+// Wires sources → ingest → detection → incidents → store → API. The only place that knows all the parts.
+import { readFileSync } from 'node:fs';
+import Fastify from 'fastify';
+import { IncidentBook, type IncidentUpdate } from './alerts/incidents.js';
+import { deviceName } from './alerts/json.js';
+import { Store } from './alerts/store.js';
+import { apiRoutes } from './api/routes.js';
+import type { Config } from './config.js';
+import { ContextTracker } from './detect/context.js';
+import { Detector } from './detect/detector.js';
+import { loadRules } from './detect/sigma/load.js';
+import { Ingest } from './ingest.js';
+import { RateLimitedLog, type Logger } from './log.js';
+import { Metrics } from './metrics.js';
+import { builtinRulesDir } from './paths.js';
+import { startTcp } from './sources/tcp.js';
+import type { Listener } from './sources/types.js';
+import { startUdp } from './sources/udp.js';
+import type { Detection } from './types.js';
+
+export interface RunningApp {
+  readonly http: { host: string; port: number };
+  readonly udp?: { host: string; port: number };
+  readonly tcp?: { host: string; port: number };
+  readonly tls?: { host: string; port: number };
+  readonly store: Store;
+  stop(): Promise<void>;
+}
+
+export function ruleDirs(config: Config): string[] {
+  return [...(config.detection.builtinRules ? [builtinRulesDir] : []), ...config.detection.rules];
+}
+
+/** The detection half of the app, shared by `serve` and `replay`. */
+export function buildDetection(config: Config, metrics: Metrics, log: Logger, onDetections: (d: Detection[]) => void) {
+  const detector = new Detector({ rules: loadRules(ruleDirs(config)), collectors: config.detection.collectors });
+  const ingest = new Ingest({
+    metrics,
+    warn: new RateLimitedLog(log),
+    detector,
+    contexts: new ContextTracker(),
+    eemApplets: config.detection.eemApplets,
+    onDetections,
+  });
+  return { detector, ingest };
+}
+
+export async function startApp(config: Config, log: Logger): Promise<RunningApp> {
+  const metrics = new Metrics({ defaults: true });
+  const store = new Store(config.storage.path);
+  const listeners: Listener[] = [];
+  let closeHttp: (() => Promise<unknown>) | undefined;
+  const stopTimers: Array<() => void> = [];
+  try {
+    const book = new IncidentBook(store, {
+      windowMs: config.incidents.windowSeconds * 1000,
+      dedupeMs: config.incidents.dedupeSeconds * 1000,
+    });
+    const { detector, ingest } = buildDetection(config, metrics, log, (detections) => {
+      const update = book.record(detections);
+      if (update) logIncident(log, update);
+      const event = detections[0]?.event;
+      // Mirror state is per sending address: a hostname can be shared or change, the address it reports from cannot.
+      if (event) store.saveDeviceState(event.device.address, detector.state.get(event.device.address) ?? null, event.receivedAt);
+    });
+    for (const { state } of store.deviceStates()) detector.state.restore(state);
+    // An ISE message whose last segment was lost still carries its command in the first one.
+    const iseSweep = setInterval(() => ingest.flush('syslog', Date.now()), 5000).unref();
+    stopTimers.push(() => clearInterval(iseSweep));
+
+    const deps = { metrics, log };
+    const s = config.syslog;
+    let udp: Awaited<ReturnType<typeof startUdp>> | undefined;
+    if (s.udp.enabled) {
+      udp = await startUdp({ host: s.host, port: s.udp.port, recvBufferBytes: s.udp.recvBufferBytes }, ingest, deps);
+      listeners.push(udp);
+      const u = udp;
+      metrics.gaugeFrom('capwatch_udp_kernel_drops', 'Datagrams the kernel dropped on the syslog UDP socket (/proc/net/udp)', () => u.kernelDrops());
+    }
+    const tcpOpts = { maxFrameBytes: s.tcp.maxFrameBytes, idleTimeoutMs: s.tcp.idleTimeoutSeconds * 1000, maxConnections: s.tcp.maxConnections };
+    const tcp = s.tcp.enabled ? await startTcp({ host: s.host, port: s.tcp.port, ...tcpOpts }, ingest, deps) : undefined;
+    if (tcp) listeners.push(tcp);
+    let tls: Listener | undefined;
+    if (s.tls.enabled && s.tls.cert && s.tls.key) {
+      const tlsOpts = {
+        cert: readFileSync(s.tls.cert),
+        key: readFileSync(s.tls.key),
+        ...(s.tls.ca && { ca: readFileSync(s.tls.ca) }),
+        requestCert: s.tls.requestCert,
+      };
+      tls = await startTcp({ host: s.host, port: s.tls.port, ...tcpOpts, tls: tlsOpts }, ingest, deps);
+      listeners.push(tls);
+    }
+
+    const http = Fastify({ loggerInstance: log.child({ component: 'http' }), disableRequestLogging: true });
+    closeHttp = () => http.close();
+    const startedAt = Date.now();
+    await http.register(apiRoutes, {
+      store,
+      metrics,
+      health: () => ({ uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) }),
+    });
+    await http.listen({ host: config.http.host, port: config.http.port });
+    const httpAddr = http.server.address();
+    const httpPort = typeof httpAddr === 'object' && httpAddr ? httpAddr.port : config.http.port;
+
+    const app: RunningApp = {
+      http: { host: config.http.host, port: httpPort },
+      ...(udp && { udp: udp.address }),
+      ...(tcp && { tcp: tcp.address }),
+      ...(tls && { tls: tls.address }),
+      store,
+      async stop() {
+        for (const stopTimer of stopTimers) stopTimer();
+        await Promise.allSettled(listeners.map((l) => l.close()));
+        await http.close();
+        store.close();
+      },
+    };
+    log.info({ http: app.http, udp: app.udp, tcp: app.tcp, tls: app.tls, storage: config.storage.path }, 'capwatch listening');
+    return app;
+  } catch (err) {
+    for (const stopTimer of stopTimers) stopTimer();
+    await Promise.allSettled(listeners.map((l) => l.close()));
+    await closeHttp?.();
+    store.close();
+    throw err;
+  }
+}
+
+function logIncident(log: Logger, u: IncidentUpdate): void {
+  const i = u.incident;
+  log.warn(
+    {
+      incident: i.id,
+      severity: i.severity,
+      device: deviceName(i.device),
+      user: i.user,
+      detections: u.added.map((d) => ({ rule: d.rule, kind: d.kind, severity: d.severity, command: d.event.command, context: d.event.context, facts: d.facts })),
+    },
+    u.isNew ? 'incident opened' : 'incident updated',
+  );
+}

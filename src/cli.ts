@@ -1,0 +1,157 @@
+#!/usr/bin/env node
+// The one entry point: `capwatch serve | replay | rules`.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { startApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { RuleLoadError } from './detect/sigma/load.js';
+import { createLogger } from './log.js';
+import { packageRoot } from './paths.js';
+import { replay } from './replay.js';
+import { listRules } from './rules-command.js';
+
+interface Command {
+  summary: string;
+  usage: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  allowPositionals: boolean;
+  run(values: Record<string, unknown>, positionals: string[]): Promise<number>;
+}
+
+const configOption = { config: { type: 'string', short: 'c' } } as const;
+
+const commands: Record<string, Command> = {
+  serve: {
+    summary: 'run the service: syslog listeners, detection, incident store and HTTP API',
+    usage: `capwatch serve [--config FILE]
+
+Listens for syslog on UDP and TCP (default port 5514; TLS when syslog.tls has a certificate), reconstructs operator
+commands, detects packet capture and traffic mirroring, stores incidents in SQLite and serves the HTTP API
+(default http://127.0.0.1:8080: /healthz, /api/incidents, /metrics). Without --config the embedded defaults apply.
+
+Options:
+  -c, --config FILE   YAML configuration (\${ENV} expansion; unknown keys are errors)
+  -h, --help          this text`,
+    options: configOption,
+    allowPositionals: false,
+    async run(values) {
+      const config = loadConfig(values.config as string | undefined);
+      const log = createLogger({ level: config.log.level });
+      const app = await startApp(config, log);
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          log.info({ signal }, 'shutting down');
+          resolve();
+        };
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+      });
+      await app.stop();
+      return 0;
+    },
+  },
+  replay: {
+    summary: 'run the detection pipeline over archived log files',
+    usage: `capwatch replay [--json] [--config FILE] FILE...
+
+Reads syslog lines (device lines, rsyslog / syslog-ng files, tac_plus / tac_plus-ng / ISE accounting) from each FILE
+(\`-\` for standard input, .gz is decompressed) and runs the full pipeline: parse, normalise, config context, rules,
+capture/mirror state. Prints each detection on standard output and a summary on standard error. Stores nothing.
+
+Options:
+  --json              one JSON object per detection (rule, title, severity, kind, technique, device, user, command,
+                      context, time, source, facts, …)
+  -c, --config FILE   configuration for detection settings (collectors, extra rules, EEM applets)
+  -h, --help          this text
+
+Exit status: 0 when the files were read (whatever was found), 2 when a file cannot be read.`,
+    options: { ...configOption, json: { type: 'boolean' } },
+    allowPositionals: true,
+    async run(values, files) {
+      if (files.length === 0) throw new UsageError('replay needs at least one FILE (or - for standard input)');
+      const config = loadConfig(values.config as string | undefined);
+      return replay(files, { json: Boolean(values.json), config });
+    },
+  },
+  rules: {
+    summary: 'list the detection rules that would be loaded (checks them too)',
+    usage: `capwatch rules [--config FILE]
+
+Loads the built-in rules and any configured rule directories, reports the first rule that fails to load, and lists
+each rule's id, level, kind and title.
+
+Options:
+  -c, --config FILE   configuration naming extra rule directories
+  -h, --help          this text`,
+    options: configOption,
+    allowPositionals: false,
+    async run(values) {
+      return listRules(loadConfig(values.config as string | undefined));
+    },
+  },
+};
+
+class UsageError extends Error {}
+
+function mainHelp(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  return `capwatch ${version()} — catches packet capture and traffic mirroring on network devices (MITRE ATT&CK T1040)
+
+Usage: capwatch <command> [options]
+
+Commands:
+${Object.entries(commands)
+  .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
+  .join('\n')}
+
+Run \`capwatch <command> --help\` for a command's options.`;
+}
+
+function version(): string {
+  return (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${mainHelp()}\n`);
+    return name === undefined ? 1 : 0;
+  }
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  const command = commands[name];
+  if (!command) throw new UsageError(`unknown command "${name}"`);
+  const { values, positionals } = parseArgs({
+    args: rest,
+    options: { ...command.options, help: { type: 'boolean', short: 'h' } },
+    allowPositionals: command.allowPositionals,
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${command.usage}\n`);
+    return 0;
+  }
+  return command.run(values, positionals);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof ConfigError) process.stderr.write(`capwatch: ${err.message}\n`);
+    else if (err instanceof RuleLoadError) process.stderr.write(`capwatch: rule ${err.file}: ${err.reason}\n`);
+    else if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`capwatch: ${(err as Error).message}\nRun \`capwatch --help\` for usage.\n`);
+      process.exitCode = 2;
+      return;
+    } else if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE' || (err as NodeJS.ErrnoException).code === 'EACCES') {
+      const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
+      process.stderr.write(`capwatch: cannot listen on ${e.address ?? ''}:${e.port ?? ''}: ${e.code} (change the port in the configuration)\n`);
+    } else process.stderr.write(`capwatch: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

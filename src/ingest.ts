@@ -1,0 +1,185 @@
+// The hot path: one received line → pre-filter → header → device record → CommandEvent → detections.
+// Synchronous; the only allocation most lines cost is the pre-filter's scan.
+import { isIP } from 'node:net';
+import { normalizeCommand } from '../parsers/command/normalize.js';
+import { extractRecord } from '../parsers/messages/index.js';
+import { IseReassembler, type ReadyMessage } from '../parsers/messages/ise-reassembly.js';
+import { mayCarryCommand } from '../parsers/prefilter.js';
+import { parseSyslog } from '../parsers/syslog/header.js';
+import type { DeviceRecord, SyslogMessage } from '../parsers/types.js';
+import { isParseFailure } from '../parsers/types.js';
+import { deviceKey } from './alerts/store.js';
+import type { ContextTracker } from './detect/context.js';
+import type { Detector } from './detect/detector.js';
+import { excerpt, type RateLimitedLog } from './log.js';
+import type { Metrics } from './metrics.js';
+import type { SyslogSink } from './sources/types.js';
+import type { CommandEvent, Detection, DeviceRef, EventSource } from './types.js';
+
+export interface IngestOptions {
+  metrics: Metrics;
+  warn: RateLimitedLog;
+  detector: Detector;
+  contexts: ContextTracker;
+  eemApplets?: readonly string[];
+  /** Receives every non-empty set of detections, in arrival order. */
+  onDetections: (detections: Detection[]) => void;
+}
+
+/** Device clocks drift, are never set (`*`) or lose sync (`.`): beyond this skew the receive time is used. */
+const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+/** Start records waiting for their stop twin; beyond this the oldest are forgotten (a twin then counts twice). */
+const MAX_TRACKED_TASKS = 10_000;
+
+export class Ingest implements SyslogSink {
+  private readonly ise = new IseReassembler();
+  /** Accounting tasks already seen (device, task id, command), oldest first: bounded, see `repeatedTask`. */
+  private readonly tasks = new Map<string, true>();
+
+  constructor(private readonly o: IngestOptions) {}
+
+  /** SyslogSink: a message from a live listener. */
+  message(text: string, sender: string): void {
+    this.line(text, sender, 'syslog', Date.now());
+  }
+
+  /** Runs one line through the pipeline. `sender` is the peer address (live) or a file name (replay). */
+  line(text: string, sender: string, source: EventSource, receivedAtMs: number): Detection[] | undefined {
+    if (!mayCarryCommand(text)) return undefined;
+    const receivedAt = new Date(receivedAtMs);
+    const parsed = parseSyslog(text, receivedAt);
+    if (isParseFailure(parsed)) return this.parseError(source, sender, parsed.error, text);
+    if (parsed.appName === 'CISE_TACACS_Accounting') return this.messages(this.ise.push(sender, parsed, receivedAtMs), source, receivedAt);
+    return this.fromMessage(parsed, text, sender, source, receivedAt);
+  }
+
+  /**
+   * Releases ISE messages whose missing segments are given up on: those older than the reassembly window, or all
+   * of them (`nowMs` omitted) at the end of a replayed input.
+   */
+  flush(source: EventSource, nowMs?: number): Detection[] | undefined {
+    const ready = nowMs === undefined ? this.ise.drain() : this.ise.expire(nowMs);
+    const at = new Date(nowMs ?? Date.now());
+    return this.messages(ready, source, at);
+  }
+
+  /** ISE records: the reassembled body stands for the raw line, which may have been one segment of several. */
+  private messages(ready: ReadyMessage[], source: EventSource, receivedAt: Date): Detection[] | undefined {
+    let all: Detection[] | undefined;
+    for (const { sender, message } of ready) {
+      const d = this.fromMessage(message, message.body, sender, source, receivedAt);
+      if (d) (all ??= []).push(...d);
+    }
+    return all;
+  }
+
+  private fromMessage(msg: SyslogMessage, text: string, sender: string, source: EventSource, receivedAt: Date): Detection[] | undefined {
+    const record = extractRecord(msg, { eemApplets: this.o.eemApplets ?? [] });
+    if (record === null) return undefined;
+    if (isParseFailure(record)) return this.parseError(source, sender, record.error, text);
+    return this.record(record, msg, text, sender, source, receivedAt);
+  }
+
+  private record(
+    rec: DeviceRecord,
+    msg: SyslogMessage,
+    raw: string,
+    sender: string,
+    source: EventSource,
+    receivedAt: Date,
+  ): Detection[] | undefined {
+    const device = deviceOf(rec, msg, sender, source);
+    const dkey = deviceKey(device);
+    // CFGLOG names no line, TACACS+ and CONFIG_I do: a session is closed under both keys.
+    const userKey = `${dkey}\0${rec.user ?? ''}`;
+    const sessionKey = rec.line ? `${userKey}\0${rec.line}` : userKey;
+
+    if (rec.type === 'config-end' || rec.type === 'session-end') {
+      this.o.contexts.endSession(sessionKey);
+      if (sessionKey !== userKey) this.o.contexts.endSession(userKey);
+      return undefined;
+    }
+
+    let command: string;
+    let context: string[] = [];
+    if (rec.type === 'capture-point') {
+      command = msg.body.trim();
+    } else {
+      if (!rec.command) return undefined;
+      if (this.repeatedTask(dkey, rec)) return undefined;
+      const n = normalizeCommand(rec.command, rec.platform);
+      command = n.command;
+      if (!command) return undefined;
+      this.o.metrics.commands.inc({ source });
+      if (!n.doPrefix) {
+        const hint = {
+          ...(rec.configMode !== undefined && { configMode: rec.configMode }),
+          ...(rec.path && { path: rec.path.map((p) => normalizeCommand(p, rec.platform).command) }),
+        };
+        context = this.o.contexts.track(sessionKey, command, hint, receivedAt.getTime());
+      }
+    }
+
+    const event: CommandEvent = {
+      time: eventTime(rec, msg, source, receivedAt),
+      receivedAt,
+      device,
+      ...(rec.user !== undefined && rec.user !== '' && { user: rec.user }),
+      ...(rec.line !== undefined && { line: rec.line }),
+      ...(rec.remoteAddress !== undefined && { remoteAddress: rec.remoteAddress }),
+      command,
+      context,
+      source,
+      ...(msg.tag && { tag: msg.tag.text }),
+      raw,
+    };
+    const detections = this.o.detector.detect(event);
+    if (detections.length === 0) return undefined;
+    for (const d of detections) this.o.metrics.detections.inc({ rule: d.rule, severity: d.severity });
+    this.o.onDetections(detections);
+    return detections;
+  }
+
+  /**
+   * Some NAS (SR Linux, tac_plus configured so) account a command at start and at stop: one typed command, two
+   * records with the same task id. Counting both would double every `exit` in the context tracker.
+   */
+  private repeatedTask(dkey: string, rec: DeviceRecord): boolean {
+    if (rec.taskId === undefined || rec.accounting === undefined) return false;
+    const key = `${dkey}\0${rec.taskId}\0${rec.command}`;
+    if (this.tasks.has(key)) {
+      this.tasks.delete(key);
+      return true;
+    }
+    this.tasks.set(key, true);
+    if (this.tasks.size > MAX_TRACKED_TASKS) this.tasks.delete(this.tasks.keys().next().value as string);
+    return false;
+  }
+
+  private parseError(source: EventSource, sender: string, reason: string, text: string): undefined {
+    this.o.metrics.parseErrors.inc({ source });
+    this.o.warn.warn(`${source}:parse-error`, { sender, reason, line: excerpt(text) }, 'unparseable message');
+    return undefined;
+  }
+}
+
+function deviceOf(rec: DeviceRecord, msg: SyslogMessage, sender: string, source: EventSource): DeviceRef {
+  // Records relayed by a TACACS+ server or ISE are about the NAS they name, not about the relay.
+  const host = rec.device?.address ?? rec.device?.hostname ?? msg.hostname;
+  const hostIsIp = host !== undefined && isIP(host) !== 0;
+  const address = hostIsIp ? host : rec.device?.address ?? (source === 'replay' && host ? host : sender);
+  const hostname = rec.device?.hostname ?? msg.deviceHostname ?? (host !== undefined && !hostIsIp ? host : undefined);
+  const device: DeviceRef = { address };
+  if (hostname && hostname !== address) device.hostname = hostname;
+  if (rec.platform) device.platform = rec.platform;
+  return device;
+}
+
+function eventTime(rec: DeviceRecord, msg: SyslogMessage, source: EventSource, receivedAt: Date): Date {
+  const own = rec.time ?? msg.deviceTime;
+  if (!own) return receivedAt;
+  // Archived logs have no receive time worth the name: their own timestamps are all there is.
+  if (source === 'replay') return own;
+  if (msg.timeQuality !== 'synced' && !rec.time) return receivedAt;
+  return Math.abs(own.getTime() - receivedAt.getTime()) <= MAX_CLOCK_SKEW_MS ? own : receivedAt;
+}
