@@ -47,13 +47,47 @@ for (const t of [...K.tags, K.sudoTag, ...K.asaPrefixes]) {
 /** True when the line may carry an operator command or a capture / config-session event. */
 export function mayCarryCommand(line: string): boolean {
   let i = line.indexOf('%');
+  let tagged = false;
   for (let n = 0; i >= 0 && i < TAG_SEARCH_CHARS && n < TAG_SEARCH_COUNT; n++) {
     if (tagAt(line, i + 1)) return true;
+    tagged ||= isCiscoTag(line, i + 1);
     i = line.indexOf('%', i + 1);
   }
+  // A message with some other Cisco tag (`%LINK-3-UPDOWN`) is none of the untagged formats below: most chatter
+  // leaves here without six more scans of the line.
+  if (tagged) return false;
   for (const m of K.markers) if (line.includes(m)) return true;
   for (const m of K.accountingMarkers) if (line.includes(m)) return includesAny(line, K.accountingTypes);
   return includesAny(line, K.nxosLocalLog);
+}
+
+const MAX_TAG_CHARS = 80;
+
+/**
+ * `FAC(-SUB)*-SEV-MNEMONIC` at `at` (just past a `%`): segments of A–Z, 0–9, `_`; a later one a single
+ * severity digit 0–7 with a mnemonic after it. A linear scan, not a regex: crafted input cannot make it backtrack.
+ */
+function isCiscoTag(line: string, at: number): boolean {
+  const end = Math.min(line.length, at + MAX_TAG_CHARS);
+  let segment = 0;
+  let segLen = 0;
+  let segFirst = 0;
+  let sevAt = -1;
+  let p = at;
+  for (; p < end; p++) {
+    const c = line.charCodeAt(p);
+    if (c === 45) {
+      if (segLen === 0) return false;
+      if (segment > 0 && segLen === 1 && segFirst >= 48 && segFirst <= 55) sevAt = segment;
+      segment++;
+      segLen = 0;
+    } else if ((c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95) {
+      if (segLen === 0) segFirst = c;
+      if (segment === 0 && segLen === 0 && (c < 65 || c > 90)) return false;
+      segLen++;
+    } else break;
+  }
+  return sevAt > 0 && (sevAt < segment - 1 || segLen > 0);
 }
 
 function tagAt(line: string, at: number): boolean {

@@ -1,6 +1,6 @@
 // Wires sources → ingest → detection → incidents → store → API. The only place that knows all the parts.
 import { readFileSync } from 'node:fs';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import { IncidentBook, type IncidentUpdate } from './alerts/incidents.js';
 import { deviceName } from './alerts/json.js';
 import { Store } from './alerts/store.js';
@@ -16,6 +16,7 @@ import { builtinRulesDir } from './paths.js';
 import { startTcp } from './sources/tcp.js';
 import type { Listener } from './sources/types.js';
 import { startUdp } from './sources/udp.js';
+import { warmUp } from './warmup.js';
 import type { Detection } from './types.js';
 
 export interface RunningApp {
@@ -51,19 +52,29 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
   const listeners: Listener[] = [];
   let closeHttp: (() => Promise<unknown>) | undefined;
   const stopTimers: Array<() => void> = [];
+  let saveState = () => {};
   try {
     const book = new IncidentBook(store, {
       windowMs: config.incidents.windowSeconds * 1000,
       dedupeMs: config.incidents.dedupeSeconds * 1000,
     });
+    // Device state is written once a second, not per detection: a busy device's state is rewritten whole each time.
+    const changedState = new Map<string, Date>();
     const { detector, ingest } = buildDetection(config, metrics, log, (detections) => {
       const update = book.record(detections);
       if (update) logIncident(log, update);
       const event = detections[0]?.event;
       // Mirror state is per sending address: a hostname can be shared or change, the address it reports from cannot.
-      if (event) store.saveDeviceState(event.device.address, detector.state.get(event.device.address) ?? null, event.receivedAt);
+      if (event) changedState.set(event.device.address, event.receivedAt);
     });
     for (const { state } of store.deviceStates()) detector.state.restore(state);
+    saveState = () => {
+      for (const [address, at] of changedState) store.saveDeviceState(address, detector.state.get(address) ?? null, at);
+      changedState.clear();
+    };
+    const stateTimer = setInterval(saveState, 1000).unref();
+    stopTimers.push(() => clearInterval(stateTimer));
+    warmUp(buildDetection(config, new Metrics(), log, () => {}).ingest);
     // An ISE message whose last segment was lost still carries its command in the first one.
     const iseSweep = setInterval(() => ingest.flush('syslog', Date.now()), 5000).unref();
     stopTimers.push(() => clearInterval(iseSweep));
@@ -92,7 +103,11 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       listeners.push(tls);
     }
 
-    const http = Fastify({ loggerInstance: log.child({ component: 'http' }), disableRequestLogging: true });
+    const http = Fastify({
+      loggerInstance: log.child({ component: 'http' }),
+      // Scrapes and health probes every few seconds would drown the log; API requests are worth a line.
+      logController: new LogController({ disableRequestLogging: (req) => req.url === '/metrics' || req.url === '/healthz' }),
+    });
     closeHttp = () => http.close();
     const startedAt = Date.now();
     await http.register(apiRoutes, {
@@ -114,6 +129,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
         for (const stopTimer of stopTimers) stopTimer();
         await Promise.allSettled(listeners.map((l) => l.close()));
         await http.close();
+        saveState();
         store.close();
       },
     };

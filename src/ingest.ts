@@ -40,12 +40,16 @@ export class Ingest implements SyslogSink {
 
   /** SyslogSink: a message from a live listener. */
   message(text: string, sender: string): void {
-    this.line(text, sender, 'syslog', Date.now());
+    // Most lines stop at the pre-filter: they are not worth a clock read.
+    if (mayCarryCommand(text)) this.kept(text, sender, 'syslog', Date.now());
   }
 
   /** Runs one line through the pipeline. `sender` is the peer address (live) or a file name (replay). */
   line(text: string, sender: string, source: EventSource, receivedAtMs: number): Detection[] | undefined {
-    if (!mayCarryCommand(text)) return undefined;
+    return mayCarryCommand(text) ? this.kept(text, sender, source, receivedAtMs) : undefined;
+  }
+
+  private kept(text: string, sender: string, source: EventSource, receivedAtMs: number): Detection[] | undefined {
     const receivedAt = new Date(receivedAtMs);
     const parsed = parseSyslog(text, receivedAt);
     if (isParseFailure(parsed)) return this.parseError(source, sender, parsed.error, text);

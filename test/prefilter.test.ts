@@ -47,6 +47,8 @@ describe('mayCarryCommand', () => {
       logLine('research-verbatim-extra.log', 'noctool'),
       '<189>1: RP/0/RSP0/CPU0:Mar  3 10:00:01.101 UTC: config[65000]: %MGBL-SYS-5-CONFIG_I : Configured from console by eve on vty0 (192.0.2.50)',
       'Sun Nov 22 11:30:12 2026:type=update:id=10.9.0.3@pts/0:user=netops:cmd=configure terminal ; monitor session 1 (SUCCESS)',
+      // A `%` in a relayed accounting record is not a Cisco tag, so the record's own markers still count.
+      'Nov 22 09:32:26\t10.0.0.1\tadmin\ttty2\t192.0.2.10\tstop\ttask_id=43\tservice=shell\tcmd=show proc cpu | i 100% <cr>',
     ];
     for (const line of keep) expect(mayCarryCommand(line), line).toBe(true);
   });
@@ -68,6 +70,9 @@ describe('mayCarryCommand', () => {
       logLine('research-verbatim-extra.log', 'Port-channel1, changed state to up'),
       '<189>12: Mar  3 10:00:01 UTC: %SYS-5-LOG_CONFIG_CHANGE: Buffer logging: level debugging, xml disabled, filtering disabled, size (4096) -- terminal monitor enabled',
       '<189>12: sw1: Mar  3 10:00:01 UTC: %LINK-5-CHANGED: Interface GigabitEthernet0/1, changed state to administratively down (capture monitor session description)',
+      // A tagged Cisco message is judged by its tag alone, whatever its text contains.
+      '<189>12: sw1: Mar  3 10:00:01 UTC: %LINEPROTO-5-UPDOWN: Line protocol on Interface task_id=1\tstop update: changed state to up',
+      `<189>12: %${'A-1-'.repeat(20_000)}`,
     ];
     for (const line of drop) expect(mayCarryCommand(line), line).toBe(false);
   });

@@ -10,7 +10,7 @@ export type Deliver = (text: string, sender: string) => void;
  * is counted as dropped (`internal-error`) and logged, so one crafted line cannot take the listener down.
  */
 export function deliverTo(sink: SyslogSink, transport: SyslogTransport, metrics: Metrics, warn: RateLimitedLog): Deliver {
-  const received = metrics.received.labels({ source: 'syslog', transport });
+  const received = metrics.receivedTally({ source: 'syslog', transport });
   const failed = metrics.dropped.labels({ source: 'syslog', reason: 'internal-error' });
   return (text, sender) => {
     received.inc();
