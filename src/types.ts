@@ -69,4 +69,48 @@ export interface Incident {
   firstSeen: Date;
   lastSeen: Date;
   detections: Detection[];
+  /** What the device itself showed when capwatch logged in to check (SSH poller). */
+  confirmation?: Confirmation;
+}
+
+/** A packet capture the device reports (IOS EPC capture point, IOS-XE `monitor capture`, ASA `capture`). */
+export interface CaptureFinding {
+  name: string;
+  /** The device says it is capturing now (Active, Capturing). */
+  active: boolean;
+  interfaces: string[];
+  direction: 'in' | 'out' | 'both' | null;
+  /** Buffer or file the packets go to, when shown. */
+  file: string | null;
+}
+
+/** A SPAN / RSPAN / ERSPAN session the device reports. */
+export interface SessionFinding {
+  id: string;
+  /** As the device names it: `local`, `erspan-source`, `remote-source`, … */
+  type: string;
+  active: boolean;
+  sources: string[];
+  destinations: string[];
+  /** ERSPAN destination address: where mirrored traffic leaves the box. */
+  destinationIp: string | null;
+}
+
+/** What the show commands of one device revealed. `supported: false` = the device rejected them all. */
+export interface DeviceFindings {
+  supported: boolean;
+  captures: CaptureFinding[];
+  sessions: SessionFinding[];
+  /** Output ended in a pager prompt or was cut: absence of an item proves nothing. */
+  truncated?: boolean;
+}
+
+export type ConfirmationStatus = 'active-found' | 'none-found' | 'unsupported' | 'unreachable';
+
+export interface Confirmation {
+  status: ConfirmationStatus;
+  checkedAt: Date;
+  findings?: DeviceFindings;
+  /** Why the device could not be checked (never contains credentials). */
+  error?: string;
 }
