@@ -5,6 +5,16 @@ export function deviceName(device: DeviceRef): string {
   return device.hostname ?? device.address;
 }
 
+/** The device and operator fields every record shows the same way. */
+function whoWhere(device: DeviceRef, user: string | undefined) {
+  return {
+    device: deviceName(device),
+    deviceAddress: device.address,
+    ...(device.platform && { platform: device.platform }),
+    user: user ?? null,
+  };
+}
+
 export function detectionJson(d: Detection) {
   const e = d.event;
   return {
@@ -13,10 +23,7 @@ export function detectionJson(d: Detection) {
     severity: d.severity,
     kind: d.kind,
     technique: d.technique,
-    device: deviceName(e.device),
-    deviceAddress: e.device.address,
-    ...(e.device.platform && { platform: e.device.platform }),
-    user: e.user ?? null,
+    ...whoWhere(e.device, e.user),
     ...(e.line !== undefined && { line: e.line }),
     ...(e.remoteAddress !== undefined && { remoteAddress: e.remoteAddress }),
     command: e.command,
@@ -37,10 +44,7 @@ export function incidentJson(i: Incident) {
     id: i.id,
     severity: i.severity,
     status: i.status,
-    device: deviceName(i.device),
-    deviceAddress: i.device.address,
-    ...(i.device.platform && { platform: i.device.platform }),
-    user: i.user ?? null,
+    ...whoWhere(i.device, i.user),
     firstSeen: i.firstSeen.toISOString(),
     lastSeen: i.lastSeen.toISOString(),
     detections: i.detections.map(detectionJson),
