@@ -138,12 +138,12 @@ export async function startTacacs(opts: TacacsOptions, deps: TacacsDeps): Promis
         if (err) this.fail(err);
       });
       sock.on('timeout', () => {
-        if (this.framer.pending > 0) drop('truncated', sender, client);
-        else deps.log.debug({ sender, transport }, MESSAGES['idle-timeout']);
+        deps.log.debug({ sender, transport }, MESSAGES['idle-timeout']);
         sock.destroy();
       });
+      // A packet begun and never finished (cut by the peer, a reset or the idle timeout) is counted once, here.
       sock.on('close', () => {
-        if (this.framer.pending > 0 && !sock.readableEnded) drop('truncated', sender, client);
+        if (this.framer.pending > 0) drop('truncated', sender, client);
       });
       // Resets are routine (devices reload, give up waiting).
       sock.on('error', (err) => deps.log.debug({ sender, transport, err: err.message }, 'TACACS+ connection error'));
