@@ -65,6 +65,7 @@ export type RecordOrigin =
   | 'asa' // %ASA-x-111008/111009/111010
   | 'eos-accounting' // Arista Aaa: %ACCOUNTING-6-CMD
   | 'junos-cli' // Junos UI_CMDLINE_READ_LINE
+  | 'tacacs' // a TACACS+ accounting packet capwatch received itself
   | 'device'; // a device notification (BUFCAP, CONFIG_I), not a typed command
 
 /**
@@ -99,4 +100,8 @@ export interface DeviceRecord {
   /** Accounting flavour, when the record carries one. */
   accounting?: 'start' | 'stop' | 'update' | 'watchdog';
   taskId?: string;
+  /** Privilege level the command ran at (TACACS+ `priv-lvl` or the request's priv_lvl). */
+  privLevel?: number;
+  /** The record's `timezone` attribute, as sent. */
+  timezone?: string;
 }

@@ -16,6 +16,7 @@ import { builtinRulesDir } from './paths.js';
 import { startTcp } from './sources/tcp.js';
 import type { Listener } from './sources/types.js';
 import { startUdp } from './sources/udp.js';
+import { startTacacsService } from './tacacs/index.js';
 import { warmUp } from './warmup.js';
 import type { Detection } from './types.js';
 
@@ -24,6 +25,8 @@ export interface RunningApp {
   readonly udp?: { host: string; port: number };
   readonly tcp?: { host: string; port: number };
   readonly tls?: { host: string; port: number };
+  readonly tacacs?: { host: string; port: number };
+  readonly tacacsTls?: { host: string; port: number };
   readonly store: Store;
   stop(): Promise<void>;
 }
@@ -102,6 +105,8 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       tls = await startTcp({ host: s.host, port: s.tls.port, ...tcpOpts, tls: tlsOpts }, ingest, deps);
       listeners.push(tls);
     }
+    const tacacs = await startTacacsService(config, { metrics, log, sink: ingest });
+    if (tacacs) listeners.push({ address: tacacs.tcp, close: tacacs.close });
 
     const http = Fastify({
       loggerInstance: log.child({ component: 'http' }),
@@ -124,6 +129,8 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       ...(udp && { udp: udp.address }),
       ...(tcp && { tcp: tcp.address }),
       ...(tls && { tls: tls.address }),
+      ...(tacacs && { tacacs: tacacs.tcp }),
+      ...(tacacs?.tls && { tacacsTls: tacacs.tls }),
       store,
       async stop() {
         for (const stopTimer of stopTimers) stopTimer();
@@ -133,7 +140,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
         store.close();
       },
     };
-    log.info({ http: app.http, udp: app.udp, tcp: app.tcp, tls: app.tls, storage: config.storage.path }, 'capwatch listening');
+    log.info({ http: app.http, udp: app.udp, tcp: app.tcp, tls: app.tls, tacacs: app.tacacs, tacacsTls: app.tacacsTls, storage: config.storage.path }, 'capwatch listening');
     return app;
   } catch (err) {
     for (const stopTimer of stopTimers) stopTimer();

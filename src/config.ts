@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
+import { parseCidr } from './detect/sigma/cidr.js';
 
 export interface Config {
   syslog: {
@@ -29,6 +30,17 @@ export interface Config {
     dedupeSeconds: number;
   };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  tacacs: {
+    /** Unset in the file: on exactly when clients are configured. */
+    enabled: boolean;
+    host: string;
+    port: number;
+    /** Devices allowed to send accounting, by network; the longest matching prefix picks the key(s). */
+    clients: Array<{ network: string; key?: string; keys?: string[] }>;
+    maxConnectionsPerClient: number;
+    idleTimeoutSeconds: number;
+    tls: { enabled: boolean; port: number; cert?: string; key?: string; ca?: string };
+  };
 }
 
 const port = { type: 'integer', minimum: 0, maximum: 65535 } as const;
@@ -86,6 +98,32 @@ const schema = object({
   log: section({
     level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
   }),
+  tacacs: section({
+    enabled: { type: 'boolean' },
+    host: { type: 'string', default: '0.0.0.0' },
+    port: { ...port, default: 4949 },
+    clients: {
+      type: 'array',
+      default: [],
+      items: {
+        ...object({
+          network: { type: 'string', minLength: 1 },
+          key: { type: 'string', minLength: 1 },
+          keys: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+        }),
+        required: ['network'],
+      },
+    },
+    maxConnectionsPerClient: { ...positive, default: 32 },
+    idleTimeoutSeconds: { ...positive, default: 120 },
+    tls: section({
+      enabled: { type: 'boolean', default: false },
+      port: { ...port, default: 300 },
+      cert: { type: 'string' },
+      key: { type: 'string' },
+      ca: { type: 'string' },
+    }),
+  }),
 });
 
 export class ConfigError extends Error {
@@ -113,11 +151,25 @@ export function buildConfig(input: unknown, env: NodeJS.ProcessEnv = process.env
     throw new ConfigError(['syslog.tls: enabled needs both cert and key (PEM file paths)']);
   }
   if (tls.cert && tls.key && input && !hasKey(input, ['syslog', 'tls', 'enabled'])) tls.enabled = true;
+  problems.push(...tacacsProblems(config.tacacs));
   for (const [i, cidr] of config.detection.collectors.entries()) {
     if (!/^[0-9a-fA-F:.]+\/\d{1,3}$/.test(cidr)) problems.push(`detection.collectors[${i}]: not a CIDR network (got ${JSON.stringify(cidr)})`);
   }
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+/** Cross-field checks of the tacacs section. Messages name keys and networks, never a key's value. */
+function tacacsProblems(t: Config['tacacs']): string[] {
+  const problems: string[] = [];
+  for (const [i, c] of t.clients.entries()) {
+    if (!parseCidr(c.network)) problems.push(`tacacs.clients[${i}].network: not a CIDR network or address (got ${JSON.stringify(c.network.slice(0, 64))})`);
+    if (c.key === undefined && c.keys === undefined) problems.push(`tacacs.clients[${i}]: needs key or keys`);
+  }
+  if ((t as { enabled?: boolean }).enabled === undefined) t.enabled = t.clients.length > 0;
+  if (t.enabled && t.clients.length === 0) problems.push('tacacs.clients: the listener is enabled but no client may send (RFC 8907 §10.5.2)');
+  if (t.tls.enabled && (!t.tls.cert || !t.tls.key || !t.tls.ca)) problems.push('tacacs.tls: enabled needs cert, key and ca (PEM file paths; RFC 9887 requires client certificates)');
+  return problems;
 }
 
 export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): Config {

@@ -30,11 +30,20 @@ export interface IngestOptions {
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 /** Start records waiting for their stop twin; beyond this the oldest are forgotten (a twin then counts twice). */
 const MAX_TRACKED_TASKS = 10_000;
+/** Device addresses whose syslog hostname is remembered for TACACS+ records; beyond this the oldest are forgotten. */
+const MAX_KNOWN_HOSTS = 10_000;
+/** What a TACACS+ record has in place of a syslog header: nothing but its rendering. */
+const ACCOUNTING_MESSAGE: SyslogMessage = { format: 'bare', timeQuality: 'unknown', body: '' };
 
 export class Ingest implements SyslogSink {
   private readonly ise = new IseReassembler();
   /** Accounting tasks already seen (device, task id, command), oldest first: bounded, see `repeatedTask`. */
   private readonly tasks = new Map<string, true>();
+  /**
+   * Sender address → the hostname its own syslog header gives. Syslog keys a device by hostname, a TACACS+ packet
+   * only knows the NAS address: with this the two name the device alike, so one command seen by both counts once.
+   */
+  private readonly hostnames = new Map<string, string>();
 
   constructor(private readonly o: IngestOptions) {}
 
@@ -47,6 +56,13 @@ export class Ingest implements SyslogSink {
   /** Runs one line through the pipeline. `sender` is the peer address (live) or a file name (replay). */
   line(text: string, sender: string, source: EventSource, receivedAtMs: number): Detection[] | undefined {
     return mayCarryCommand(text) ? this.kept(text, sender, source, receivedAtMs) : undefined;
+  }
+
+  /** A TACACS+ accounting record capwatch received itself (already stored), from the device at `sender`. */
+  accounting(rec: DeviceRecord, raw: string, sender: string, receivedAtMs: number): Detection[] | undefined {
+    const hostname = this.hostnames.get(sender);
+    rec.device = hostname === undefined ? { address: sender } : { address: sender, hostname };
+    return this.record(rec, ACCOUNTING_MESSAGE, raw, sender, 'tacacs', new Date(receivedAtMs));
   }
 
   private kept(text: string, sender: string, source: EventSource, receivedAtMs: number): Detection[] | undefined {
@@ -93,6 +109,7 @@ export class Ingest implements SyslogSink {
     receivedAt: Date,
   ): Detection[] | undefined {
     const device = deviceOf(rec, msg, sender, source);
+    if (source === 'syslog' && !rec.device && device.hostname && device.address === sender) this.learnHostname(sender, device.hostname);
     const dkey = deviceKey(device);
     // CFGLOG names no line, TACACS+ and CONFIG_I do: a session is closed under both keys.
     const userKey = `${dkey}\0${rec.user ?? ''}`;
@@ -136,6 +153,9 @@ export class Ingest implements SyslogSink {
       source,
       ...(msg.tag && { tag: msg.tag.text }),
       raw,
+      ...(rec.taskId !== undefined && { taskId: rec.taskId }),
+      ...(rec.privLevel !== undefined && { privLevel: rec.privLevel }),
+      ...(rec.timezone !== undefined && { timezone: rec.timezone }),
     };
     const detections = this.o.detector.detect(event);
     if (detections.length === 0) return undefined;
@@ -158,6 +178,13 @@ export class Ingest implements SyslogSink {
     this.tasks.set(key, true);
     if (this.tasks.size > MAX_TRACKED_TASKS) this.tasks.delete(this.tasks.keys().next().value as string);
     return false;
+  }
+
+  private learnHostname(address: string, hostname: string): void {
+    if (this.hostnames.get(address) === hostname) return;
+    this.hostnames.delete(address);
+    this.hostnames.set(address, hostname);
+    if (this.hostnames.size > MAX_KNOWN_HOSTS) this.hostnames.delete(this.hostnames.keys().next().value as string);
   }
 
   private parseError(source: EventSource, sender: string, reason: string, text: string): undefined {

@@ -29,6 +29,10 @@ export interface CommandEvent {
   tag?: string;
   /** The original line or a rendering of the record. */
   raw: string;
+  /** Accounting task id, privilege level and time zone, when the record carried them (TACACS+). */
+  taskId?: string;
+  privLevel?: number;
+  timezone?: string;
 }
 
 export type Severity = 'informational' | 'low' | 'medium' | 'high' | 'critical';

@@ -21,10 +21,10 @@ const MAX_AVS = 255;
 const SPACES = /[ \t]+/y;
 const NON_SPACE = /[^ \t]+/y;
 
-type Av = readonly [key: string, value: string];
+export type Av = readonly [key: string, value: string];
 
-/** The fields every accounting line carries, whatever the server that wrote it. */
-interface AccountingFields {
+/** The fields every accounting record carries, whatever the server (or packet) it came from. */
+export interface AccountingFields {
   nas?: string;
   user: string;
   port: string;
@@ -80,7 +80,7 @@ function readAccountingLine(text: string): AccountingFields | null {
   if (avRegion !== undefined) {
     // Every TACACS+ accounting request carries task_id: without it, five words and `stop` are just prose.
     f.avs = spacedAvs(avRegion);
-    if (!f.avs.some(([k]) => k === 'task_id')) return null;
+    if (!f.avs.some(([k]) => k === 'task-id')) return null;
   } else {
     const rest = cols.slice(5);
     // tac_plus-ng's default format has `service` then the command instead of AV pairs.
@@ -108,9 +108,18 @@ export function eosAccountingRecord(body: string): DeviceRecord | { error: strin
   return rec;
 }
 
-function splitAv(s: string): Av {
+/**
+ * An attribute name as matched: devices disagree on case and separator (`Cmd`, `priv_lvl`, `cmd-arg`), RFC 8907
+ * spells them lower case with `-` or `_`; here both become `-`.
+ */
+export function avName(k: string): string {
+  return /[A-Z_]/.test(k) ? k.toLowerCase().replaceAll('_', '-') : k;
+}
+
+/** `name=value` or `name*value` (the first separator wins; the value may contain more). */
+export function splitAv(s: string): Av {
   const m = matchAt(AV_KEY, s, 0);
-  return m ? [m[1] ?? '', s.slice(AV_KEY.lastIndex)] : ['', s];
+  return m ? [avName(m[1] ?? ''), s.slice(AV_KEY.lastIndex)] : ['', s];
 }
 
 /** AV pairs separated by spaces; `cmd` runs to the end of the line, a quoted value to its closing quote. */
@@ -126,7 +135,7 @@ function spacedAvs(s: string): Av[] {
       p = NON_SPACE.lastIndex;
       continue;
     }
-    const key = k[1] ?? '';
+    const key = avName(k[1] ?? '');
     p = AV_KEY.lastIndex;
     let end: number;
     if (key === 'cmd') end = s.length;
@@ -167,7 +176,8 @@ function commandOf(f: AccountingFields): string | undefined {
   return args.length > 0 ? [cmd, ...args].join(' ') : cmd;
 }
 
-function avValue(f: AccountingFields, key: string): string | undefined {
+/** The first value of attribute `key` (a name as `avName` gives it). */
+export function avValue(f: AccountingFields, key: string): string | undefined {
   for (const [k, v] of f.avs ?? []) if (k === key) return v;
   return undefined;
 }
@@ -177,7 +187,7 @@ function avValue(f: AccountingFields, key: string): string | undefined {
  * does is a `command` record with `accounting` set, so a consumer can keep one of a start/stop pair. A stop
  * without a command closes the session; anything else gives null.
  */
-function accountingRecord(f: AccountingFields, origin: RecordOrigin): DeviceRecord | null {
+export function accountingRecord(f: AccountingFields, origin: RecordOrigin): DeviceRecord | null {
   const accounting = TYPES.get(f.type);
   if (!accounting) return null;
   const raw = commandOf(f);
@@ -190,7 +200,7 @@ function accountingRecord(f: AccountingFields, origin: RecordOrigin): DeviceReco
   if (addr !== undefined) rec.remoteAddress = addr;
   const device = deviceRef(f.nas);
   if (device) rec.device = device;
-  const taskId = field(avValue(f, 'task_id'));
+  const taskId = field(avValue(f, 'task-id'));
   if (taskId !== undefined) rec.taskId = taskId;
   if (f.time) rec.time = f.time;
 

@@ -83,8 +83,14 @@ export class IncidentBook {
 
   private isRepeat(event: Detection['event'], at: number): boolean {
     if (this.opts.dedupeMs <= 0) return false;
-    const key = `${deviceKey(event.device)}\0${event.user ?? ''}\0${event.command}\0${event.context.join('\0')}`;
-    const last = this.recent.get(key);
+    const what = `${event.user ?? ''}\0${event.command}\0${event.context.join('\0')}`;
+    const key = `${deviceKey(event.device)}\0${what}`;
+    let last = this.recent.get(key);
+    // A TACACS+ record that came before any syslog from its device knew only the address: it still counts.
+    if (event.device.hostname !== undefined) {
+      const byAddress = this.recent.get(`${event.device.address}\0${what}`);
+      if (byAddress !== undefined && (last === undefined || byAddress > last)) last = byAddress;
+    }
     if (this.recent.size >= MAX_DEDUPE_KEYS) this.expire(at);
     this.recent.set(key, at);
     return last !== undefined && at - last <= this.opts.dedupeMs;

@@ -13,6 +13,9 @@ export interface Service {
   udp: number;
   tcp: number;
   tls?: number;
+  /** TACACS+ accounting port, when the config defines clients. */
+  tacacs?: number;
+  tacacsTls?: number;
   proc: ChildProcess;
   /** Everything the service logged (pino JSON lines). */
   logs: () => string;
@@ -62,6 +65,8 @@ export async function startService(opts: { config?: Record<string, unknown>; dir
     udp: listening.udp?.port,
     tcp: listening.tcp?.port,
     tls: listening.tls?.port,
+    tacacs: listening.tacacs?.port,
+    tacacsTls: listening.tacacsTls?.port,
     proc,
     logs: () => out,
     async api(path) {
