@@ -372,6 +372,10 @@ describe('transcripts', () => {
     expect(splitTranscript('something else entirely\n')[0]!.command).toBe('');
   });
 
+  it('a banner or header before the first prompt is not taken for an answer', () => {
+    expect(splitTranscript('!RANCID-CONTENT-TYPE: cisco\n!\nR1#show monitor session all\n').map((o) => o.command)).toEqual(['show monitor session all']);
+  });
+
   it('a pyATS log line before an unprompted echo is skipped and the echo becomes the command', () => {
     expect(splitTranscript(sample('iosxe__show_monitor_session_all__2.txt'))[0]!.command).toBe('show monitor session all');
   });

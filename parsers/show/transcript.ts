@@ -77,6 +77,9 @@ export function splitTranscript(text: string): ShowOutput[] {
         continue;
       }
       command = guessCommand(output);
+      // Text before the first prompt that says nothing recognisable is a banner or a header (RANCID, a note), not
+      // an answer; only a file with no prompt at all is a bare output of an unknown command.
+      if (command === '' && segments.length > 1) continue;
     }
     outputs.push({ command, output });
   }
