@@ -8,6 +8,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { RuleLoadError } from './detect/sigma/load.js';
 import { createLogger } from './log.js';
 import { packageRoot } from './paths.js';
+import { inspect, INSPECT_PLATFORMS, isInspectPlatform } from './inspect.js';
 import { replay } from './replay.js';
 import { listRules } from './rules-command.js';
 
@@ -88,6 +89,34 @@ Options:
     allowPositionals: false,
     async run(values) {
       return listRules(loadConfig(values.config as string | undefined));
+    },
+  },
+  inspect: {
+    summary: 'read saved show output or a terminal transcript and list the captures and mirror sessions in it',
+    usage: `capwatch inspect --platform ios|iosxe|nxos|asa|junos [--json] FILE...
+
+Parses saved output of the show commands that reveal packet captures and mirror sessions (IOS-XE \`show monitor
+capture\`, \`show monitor session all\`; classic IOS \`show monitor capture point all\`, \`show monitor capture buffer
+all parameters\`; NX-OS \`show monitor session all\`; ASA \`show capture\`; Junos \`show forwarding-options analyzer\`),
+offline. A FILE may be a transcript (RANCID, Oxidized, a terminal log: prompts and echoed commands included) or a
+bare output. All FILEs are read as one device.
+
+Options:
+  --platform NAME     the device's platform: ${INSPECT_PLATFORMS.join(', ')}
+  --json              one object: {"supported", "captures": [{name, active, interfaces, direction, file}],
+                      "sessions": [{id, type, active, sources, destinations, destinationIp}]} (plus "truncated": true
+                      when a pager cut the output, and per-session "sourceDirections" when shown)
+  -h, --help          this text
+
+Exit status: 0 when the files were read (whatever was found), 2 when a file cannot be read or on a usage error.`,
+    options: { platform: { type: 'string', short: 'p' }, json: { type: 'boolean' } },
+    allowPositionals: true,
+    async run(values, files) {
+      const platform = values.platform as string | undefined;
+      if (platform === undefined || !isInspectPlatform(platform))
+        throw new UsageError(`inspect needs --platform, one of: ${INSPECT_PLATFORMS.join(', ')}${platform === undefined ? '' : ` (got "${platform}")`}`);
+      if (files.length === 0) throw new UsageError('inspect needs at least one FILE');
+      return inspect(files, { platform, json: Boolean(values.json) });
     },
   },
 };

@@ -98,6 +98,8 @@ export interface SessionFinding {
   destinations: string[];
   /** ERSPAN destination address: where mirrored traffic leaves the box. */
   destinationIp: string | null;
+  /** Which traffic of each source is mirrored, as the device lists it (`rx`, `tx`, `both`), when it does. */
+  sourceDirections?: Record<string, 'rx' | 'tx' | 'both'>;
 }
 
 /** What the show commands of one device revealed. `supported: false` = the device rejected them all. */
