@@ -4,6 +4,7 @@ import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { looksLikeTlsClientHello, SyslogFramer, type FrameError } from '../../parsers/syslog/framing.js';
 import { excerpt, RateLimitedLog } from '../log.js';
 import { deliverTo, senderAddress } from './deliver.js';
+import { listenStream } from './listen.js';
 import type { Listener, SourceDeps, SyslogSink, SyslogTransport } from './types.js';
 
 export const TCP_DEFAULTS = { maxFrameBytes: 64 * 1024, idleTimeoutMs: 5 * 60_000, maxConnections: 1000 } as const;
@@ -114,25 +115,7 @@ export async function startTcp(opts: TcpOptions, sink: SyslogSink, deps: SourceD
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: opts.host, port: opts.port }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  // accept() failures (EMFILE…) arrive here; without a handler they would crash the process.
-  server.on('error', (err) => warn.warn(`syslog-${transport}:server-error`, { err: err.message }, 'syslog listener error'));
-
-  const bound = server.address();
-  const address = typeof bound === 'object' && bound ? { host: bound.address, port: bound.port } : { host: opts.host, port: opts.port };
-  let closed: Promise<void> | undefined;
-  return {
-    address,
-    close: () =>
-      (closed ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      })),
-  };
+  return listenStream(server, opts, sockets, (err) =>
+    warn.warn(`syslog-${transport}:server-error`, { err: err.message }, 'syslog listener error'),
+  );
 }

@@ -27,6 +27,7 @@ import { isParseFailure, type DeviceRecord } from '../../parsers/types.js';
 import { RateLimitedLog, type Logger } from '../log.js';
 import type { Metrics, Tally } from '../metrics.js';
 import { senderAddress } from '../sources/deliver.js';
+import { listenStream } from '../sources/listen.js';
 import type { Listener } from '../sources/types.js';
 import type { ClientTable, TacacsClient } from './clients.js';
 import type { AccountingJournal } from './journal.js';
@@ -333,25 +334,7 @@ export async function startTacacs(opts: TacacsOptions, deps: TacacsDeps): Promis
     });
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: opts.host, port: opts.port }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  // accept() failures (EMFILE…) arrive here; without a handler they would crash the process.
-  server.on('error', (err) => warn.warn(`tacacs-${transport}:server-error`, { err: err.message }, 'TACACS+ listener error'));
-
-  const bound = server.address();
-  const address = typeof bound === 'object' && bound ? { host: bound.address, port: bound.port } : { host: opts.host, port: opts.port };
-  let closed: Promise<void> | undefined;
-  return {
-    address,
-    close: () =>
-      (closed ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      })),
-  };
+  return listenStream(server, opts, sockets, (err) =>
+    warn.warn(`tacacs-${transport}:server-error`, { err: err.message }, 'TACACS+ listener error'),
+  );
 }
