@@ -1,11 +1,12 @@
 // `npm run bench`: capwatch serve against a bare Node receiver, side by side, with syslog-ng's loggen as the sender;
 // then `capwatch replay` throughput. Loopback only; every child is bounded in time and stopped by PID.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { peakRssMb, stopChild } from './children.js';
 import { writeMix } from './mix.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -55,19 +56,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-function peakRssMb(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
 
-function stopChild(p: ChildProcess): Promise<void> {
-  return new Promise((res) => {
-    if (p.exitCode !== null) return res();
-    p.once('exit', () => res());
-    p.kill('SIGTERM');
-    setTimeout(() => p.kill('SIGKILL'), 5000).unref();
-  });
-}
 
 async function startBare(): Promise<Receiver> {
   const port = { udp: await freePort(), tcp: await freePort() };

@@ -2,13 +2,13 @@
 // after a durable SQLite commit, then detection) side by side with a bare responder using the same codec
 // (bench/tacacs-baseline.ts). Two loads: 200 concurrent single-connect clients, each waiting for its reply before
 // sending the next record; and 2,000 short-lived connections, one record each, 200 at a time. Loopback only.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
+import { firstLine, stopChild } from './children.js';
 import { TacacsFramer } from '../parsers/tacacs/framer.js';
 import { ACCT_STATUS, HEADER_BYTES, obfuscate } from '../parsers/tacacs/packet.js';
 
@@ -44,26 +44,6 @@ interface Server {
   stored?: () => number;
 }
 
-function firstLine(p: ChildProcess, match: (line: string) => boolean): Promise<string> {
-  return new Promise((res, rej) => {
-    const rl = createInterface({ input: p.stdout! });
-    const t = setTimeout(() => rej(new Error('server did not start')), 20_000);
-    rl.on('line', (l) => {
-      if (match(l)) {
-        clearTimeout(t);
-        res(l);
-      }
-    });
-  });
-}
-function stopChild(p: ChildProcess): Promise<void> {
-  return new Promise((res) => {
-    if (p.exitCode !== null) return res();
-    p.once('exit', () => res());
-    p.kill('SIGTERM');
-    setTimeout(() => p.kill('SIGKILL'), 5000).unref();
-  });
-}
 
 async function capwatch(): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), 'capwatch-bench-tacacs-'));
