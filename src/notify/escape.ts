@@ -32,11 +32,11 @@ export const escapers = {
   /** Slack and Mattermost mrkdwn: with &, <, > encoded, `<!channel>`, `<@U…>` and `<url|text>` are plain text. */
   slack: table({ '&': '&amp;', '<': '&lt;', '>': '&gt;' }),
   /**
-   * Discord markdown: formatting, masked links `[x](url)` and `<@id>` / `<#id>` / `<t:…>` syntax are backslashed;
-   * `@` gets a zero-width space after it so `@everyone` / `@here` never read as mentions (allowed_mentions is
-   * empty as well, belt and braces).
+   * Markdown as Discord and Mattermost render it: formatting, masked links `[x](url)`, `<@id>` / `<#id>` / `<t:…>`
+   * and `:emoji:` syntax are backslashed; `@` gets a zero-width space after it so `@everyone`, `@here`, `@channel`
+   * and `@all` never read as mentions (Discord's allowed_mentions is empty as well, belt and braces).
    */
-  discord: backslashed('\\*_~`|>#[]()<:-', { '@': `@${ZWSP}` }),
+  markdown: backslashed('\\*_~`|>#[]()<:-', { '@': `@${ZWSP}` }),
   /** Adaptive Card TextBlock markdown (CommonMark subset) plus `{{DATE()}}` functions, which a doubled brace opens. */
   adaptive: backslashed('\\*_~`|>#[]()<!+-', { '{': `{${ZWSP}` }),
   /** HTML, and Google Chat card text (an HTML subset, where `<users/all>` would mention everyone). */
