@@ -36,9 +36,9 @@ export const escapers = {
    * and `:emoji:` syntax are backslashed; `@` gets a zero-width space after it so `@everyone`, `@here`, `@channel`
    * and `@all` never read as mentions (Discord's allowed_mentions is empty as well, belt and braces).
    */
-  markdown: backslashed('\\*_~`|>#[]()<:-', { '@': `@${ZWSP}` }),
+  markdown: backslashed('\\*_~`|>#[]()<', { '@': `@${ZWSP}` }),
   /** Adaptive Card TextBlock markdown (CommonMark subset) plus `{{DATE()}}` functions, which a doubled brace opens. */
-  adaptive: backslashed('\\*_~`|>#[]()<!+-', { '{': `{${ZWSP}` }),
+  adaptive: backslashed('\\*_~`|>#[]()<', { '{': `{${ZWSP}` }),
   /** HTML, and Google Chat card text (an HTML subset, where `<users/all>` would mention everyone). */
   html: table({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }),
   /** Text with no markup at all (PagerDuty summary, JSON webhook): only controls and invisibles are shown. */

@@ -26,12 +26,12 @@ export const pagerduty: Formatter = (input) => {
     group: 'T1040',
     class: [...new Set(i.detections.map((d) => d.kind))].join(','),
     custom_details: {
-      user: i.user ?? null,
+      user: i.user === undefined ? null : escape(i.user, 'plain', 255),
       deviceAddress: i.device.address,
       confirmation: confirmationText(i.confirmation),
       commands: i.detections.slice(-20).map((d) => {
         const j = detectionJson(d);
-        return { kind: j.kind, command: escape(j.command, 'plain', 2000), context: j.context.map((c) => escape(c, 'plain', 500)), why: j.why, time: j.time, receivedAt: j.receivedAt, remoteAddress: j.remoteAddress, line: j.line };
+        return { kind: j.kind, command: escape(j.command, 'plain', 2000), context: j.context.map((c) => escape(c, 'plain', 500)), why: j.why, time: j.time, receivedAt: j.receivedAt, remoteAddress: j.remoteAddress, line: j.line && escape(j.line, 'plain', 64) };
       }),
       totalCommands: i.detections.length,
     },
