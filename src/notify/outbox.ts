@@ -15,7 +15,7 @@ CREATE TABLE IF NOT EXISTS notify_outbox (
   last_error TEXT,
   delivered_at INTEGER
 );
-CREATE INDEX IF NOT EXISTS notify_outbox_due ON notify_outbox(status, next_at);
+CREATE INDEX IF NOT EXISTS notify_outbox_due ON notify_outbox(target, status, next_at);
 CREATE INDEX IF NOT EXISTS notify_outbox_incident ON notify_outbox(incident_id, target, status);
 CREATE TABLE IF NOT EXISTS notify_threads (
   incident_id TEXT NOT NULL,
@@ -55,7 +55,7 @@ export class Outbox {
     this.stmts = {
       pendingFor: db.prepare(`SELECT 1 FROM notify_outbox WHERE incident_id = ? AND target = ? AND status = 'pending' LIMIT 1`),
       insert: db.prepare(`INSERT INTO notify_outbox (id, incident_id, target, status, created_at, next_at) VALUES (?, ?, ?, 'pending', ?, ?)`),
-      due: db.prepare(`SELECT * FROM notify_outbox WHERE status = 'pending' AND next_at <= ? ORDER BY next_at, rowid LIMIT ?`),
+      due: db.prepare(`SELECT * FROM notify_outbox WHERE target = ? AND status = 'pending' AND next_at <= ? ORDER BY next_at, rowid LIMIT ?`),
       delivered: db.prepare(`UPDATE notify_outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, last_error = NULL WHERE id = ?`),
       retry: db.prepare(`UPDATE notify_outbox SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE id = ?`),
       failed: db.prepare(`UPDATE notify_outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?`),
@@ -79,8 +79,9 @@ export class Outbox {
     return true;
   }
 
-  due(now: number, limit: number): OutboxRow[] {
-    return this.stmts.due.all(now, limit) as OutboxRow[];
+  /** Rows of one target that are due, oldest first (per target, so a throttled target cannot starve the others). */
+  due(target: string, now: number, limit: number): OutboxRow[] {
+    return this.stmts.due.all(target, now, limit) as OutboxRow[];
   }
 
   /** Marks the row delivered and records what the target now knows, atomically. */
