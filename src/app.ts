@@ -12,6 +12,8 @@ import { loadRules } from './detect/sigma/load.js';
 import { Ingest } from './ingest.js';
 import { RateLimitedLog, type Logger } from './log.js';
 import { Metrics } from './metrics.js';
+import { deliveryOptions } from './notify/config.js';
+import { Notifier } from './notify/notifier.js';
 import { builtinRulesDir } from './paths.js';
 import { startTcp } from './sources/tcp.js';
 import type { Listener } from './sources/types.js';
@@ -28,6 +30,8 @@ export interface RunningApp {
   readonly tacacs?: { host: string; port: number };
   readonly tacacsTls?: { host: string; port: number };
   readonly store: Store;
+  /** Tell chat targets about an incident change that carries no new detection (confirmation, status). */
+  readonly notifier: Notifier;
   stop(): Promise<void>;
 }
 
@@ -57,9 +61,16 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
   const stopTimers: Array<() => void> = [];
   let saveState = () => {};
   try {
+    const notifier = new Notifier(store, config.notify, {
+      ...deliveryOptions(config.notifyDelivery),
+      ...(config.http.publicUrl && { publicUrl: config.http.publicUrl }),
+      log: log.child({ component: 'notify' }),
+      metrics,
+    });
     const book = new IncidentBook(store, {
       windowMs: config.incidents.windowSeconds * 1000,
       dedupeMs: config.incidents.dedupeSeconds * 1000,
+      onSaved: (update) => notifier.enqueue(update),
     });
     // Device state is written once a second, not per detection: a busy device's state is rewritten whole each time.
     const changedState = new Map<string, Date>();
@@ -119,10 +130,13 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       store,
       metrics,
       health: () => ({ uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) }),
+      deliveries: (id) => notifier.deliveries(id),
+      statusChanged: (incident) => notifier.incidentChanged(incident),
     });
     await http.listen({ host: config.http.host, port: config.http.port });
     const httpAddr = http.server.address();
     const httpPort = typeof httpAddr === 'object' && httpAddr ? httpAddr.port : config.http.port;
+    notifier.start();
 
     const app: RunningApp = {
       http: { host: config.http.host, port: httpPort },
@@ -132,10 +146,12 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       ...(tacacs && { tacacs: tacacs.tcp }),
       ...(tacacs?.tls && { tacacsTls: tacacs.tls }),
       store,
+      notifier,
       async stop() {
         for (const stopTimer of stopTimers) stopTimer();
         await Promise.allSettled(listeners.map((l) => l.close()));
         await http.close();
+        await notifier.stop();
         saveState();
         store.close();
       },

@@ -9,6 +9,7 @@ import { RuleLoadError } from './detect/sigma/load.js';
 import { createLogger } from './log.js';
 import { packageRoot } from './paths.js';
 import { inspect, INSPECT_PLATFORMS, isInspectPlatform } from './inspect.js';
+import { notifyTest } from './notify/test-command.js';
 import { replay } from './replay.js';
 import { listRules } from './rules-command.js';
 
@@ -117,6 +118,27 @@ Exit status: 0 when the files were read (whatever was found), 2 when a file cann
         throw new UsageError(`inspect needs --platform, one of: ${INSPECT_PLATFORMS.join(', ')}${platform === undefined ? '' : ` (got "${platform}")`}`);
       if (files.length === 0) throw new UsageError('inspect needs at least one FILE');
       return inspect(files, { platform, json: Boolean(values.json) });
+    },
+  },
+  notify: {
+    summary: 'send a sample incident to the configured chat and webhook targets',
+    usage: `capwatch notify test [--target NAME] [--config FILE]
+
+Sends a sample incident (clearly marked as a test) to each target in the configuration's notify list, directly
+rather than through the outbox, and prints the outcome per target: the HTTP status or the error. URLs are shown as
+scheme, host and a short hash only (webhook URLs are credentials).
+
+Options:
+  -t, --target NAME   only this target
+  -c, --config FILE   configuration with the notify targets
+  -h, --help          this text
+
+Exit status: 0 when every target accepted the message, 1 when any did not, 2 on a usage error.`,
+    options: { ...configOption, target: { type: 'string', short: 't' } },
+    allowPositionals: true,
+    async run(values, positionals) {
+      if (positionals.length !== 1 || positionals[0] !== 'test') throw new UsageError('notify has one subcommand: test');
+      return notifyTest(loadConfig(values.config as string | undefined), values.target as string | undefined);
     },
   },
 };

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { parseCidr } from './detect/sigma/cidr.js';
+import { notifyProblems, notifySchema, type NotifyConfig } from './notify/config.js';
 
 export interface Config {
   syslog: {
@@ -41,6 +42,8 @@ export interface Config {
     idleTimeoutSeconds: number;
     tls: { enabled: boolean; port: number; cert?: string; key?: string; ca?: string };
   };
+  notify: NotifyConfig['notify'];
+  notifyDelivery: NotifyConfig['notifyDelivery'];
 }
 
 const port = { type: 'integer', minimum: 0, maximum: 65535 } as const;
@@ -124,6 +127,7 @@ const schema = object({
       ca: { type: 'string' },
     }),
   }),
+  ...notifySchema(section),
 });
 
 export class ConfigError extends Error {
@@ -152,6 +156,7 @@ export function buildConfig(input: unknown, env: NodeJS.ProcessEnv = process.env
   }
   if (tls.cert && tls.key && input && !hasKey(input, ['syslog', 'tls', 'enabled'])) tls.enabled = true;
   problems.push(...tacacsProblems(config.tacacs));
+  problems.push(...notifyProblems(config.notify));
   for (const [i, cidr] of config.detection.collectors.entries()) {
     if (!/^[0-9a-fA-F:.]+\/\d{1,3}$/.test(cidr)) problems.push(`detection.collectors[${i}]: not a CIDR network (got ${JSON.stringify(cidr)})`);
   }

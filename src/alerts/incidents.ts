@@ -28,7 +28,7 @@ export class IncidentBook {
 
   constructor(
     private readonly store: Store,
-    private readonly opts: { windowMs: number; dedupeMs: number },
+    private readonly opts: { windowMs: number; dedupeMs: number; onSaved?: (update: IncidentUpdate) => void },
   ) {
     const since = new Date(Date.now() - opts.windowMs);
     for (const incident of store.recentOpenIncidents(since)) this.remember(incident);
@@ -68,9 +68,12 @@ export class IncidentBook {
     if (!incident.device.platform && event.device.platform) incident.device.platform = event.device.platform;
     incident.detections.push(...detections);
 
-    this.store.saveIncident(incident, detections, isNew);
+    const update = { incident, added: [...detections], isNew };
+    const onSaved = this.opts.onSaved;
+    // The hook runs inside the save's transaction: what it queues is durable exactly when the incident is.
+    this.store.saveIncident(incident, detections, isNew, onSaved && (() => onSaved(update)));
     if (isNew) this.remember(incident);
-    return { incident, added: [...detections], isNew };
+    return update;
   }
 
   private remember(incident: Incident): void {

@@ -135,8 +135,16 @@ export class Store {
     };
   }
 
-  /** Stores a new incident or the growth of an existing one, with its new detections, in one transaction. */
-  saveIncident(incident: Incident, newDetections: readonly Detection[], isNew: boolean): void {
+  /** The SQLite handle, for modules that keep their own tables in the same file (the notification outbox). */
+  get database(): Database.Database {
+    return this.db;
+  }
+
+  /**
+   * Stores a new incident or the growth of an existing one, with its new detections, in one transaction.
+   * `inTransaction` runs inside it, so what it writes (the outbox rows) commits or rolls back with the incident.
+   */
+  saveIncident(incident: Incident, newDetections: readonly Detection[], isNew: boolean, inTransaction?: () => void): void {
     this.db.transaction(() => {
       const row = {
         id: incident.id,
@@ -177,7 +185,13 @@ export class Store {
           raw: e.raw,
         });
       }
+      inTransaction?.();
     })();
+  }
+
+  /** Acknowledges or resolves an incident; false when there is no such incident. */
+  setIncidentStatus(id: string, status: IncidentStatus): boolean {
+    return this.db.prepare(`UPDATE incidents SET status = ? WHERE id = ?`).run(status, id).changes > 0;
   }
 
   incident(id: string): Incident | undefined {

@@ -3,12 +3,16 @@ import type { FastifyInstance } from 'fastify';
 import { incidentJson } from '../alerts/json.js';
 import type { Store } from '../alerts/store.js';
 import type { Metrics } from '../metrics.js';
-import { SEVERITIES, type IncidentStatus, type Severity } from '../types.js';
+import { SEVERITIES, type Incident, type IncidentStatus, type Severity } from '../types.js';
 
 export interface ApiDeps {
   store: Store;
   metrics: Metrics;
   health: () => Record<string, unknown>;
+  /** Notification deliveries of an incident, shown with it. */
+  deliveries?: (incidentId: string) => unknown[];
+  /** An incident was acknowledged or resolved through the API. */
+  statusChanged?: (incident: Incident) => void;
 }
 
 const incidentsQuery = {
@@ -45,8 +49,19 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
   app.get<{ Params: { id: string } }>('/api/incidents/:id', async (req, reply) => {
     const incident = deps.store.incident(req.params.id);
     if (!incident) return reply.code(404).send({ error: 'no such incident' });
-    return incidentJson(incident);
+    return { ...incidentJson(incident), ...(deps.deliveries && { deliveries: deps.deliveries(incident.id) }) };
   });
+
+  app.patch<{ Params: { id: string }; Body: { status: 'acknowledged' | 'resolved' } }>(
+    '/api/incidents/:id',
+    { schema: { body: { type: 'object', additionalProperties: false, required: ['status'], properties: { status: { enum: ['acknowledged', 'resolved'] } } } } },
+    async (req, reply) => {
+      if (!deps.store.setIncidentStatus(req.params.id, req.body.status)) return reply.code(404).send({ error: 'no such incident' });
+      const incident = deps.store.incident(req.params.id)!;
+      deps.statusChanged?.(incident);
+      return incidentJson(incident);
+    },
+  );
 
   app.get('/metrics', async (_req, reply) => {
     reply.type(deps.metrics.registry.contentType);

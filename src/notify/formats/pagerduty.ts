@@ -1,0 +1,41 @@
+// PagerDuty Events API v2: one alert per incident (dedup_key = incident id) — later detections re-trigger the same
+// alert, acknowledging or resolving the incident in capwatch does the same there. summary ≤ 1024, dedup_key ≤ 255.
+import { deviceName, detectionJson } from '../../alerts/json.js';
+import { escape } from '../escape.js';
+import { commandPath, confirmationText, incidentLink } from '../content.js';
+import type { Formatter } from '../types.js';
+import type { Severity } from '../../types.js';
+
+export const PAGERDUTY_URL = 'https://events.pagerduty.com/v2/enqueue';
+const SEVERITY: Record<Severity, 'critical' | 'error' | 'warning' | 'info'> = { critical: 'critical', high: 'error', medium: 'warning', low: 'info', informational: 'info' };
+
+export const pagerduty: Formatter = (input) => {
+  const i = input.incident;
+  const base = { routing_key: input.target.secret ?? '', dedup_key: i.id };
+  const headers = { 'content-type': 'application/json' };
+  if (i.status !== 'open') return { body: JSON.stringify({ ...base, event_action: i.status === 'resolved' ? 'resolve' : 'acknowledge' }), headers };
+  const last = i.detections[i.detections.length - 1];
+  const summary = `${i.severity.toUpperCase()} T1040 on ${deviceName(i.device)} by ${i.user ?? 'unknown user'}: ${last ? commandPath(last) : ''}`;
+  const link = incidentLink(input.publicUrl, i.id);
+  const payload = {
+    summary: escape(summary, 'plain', 1024),
+    source: escape(deviceName(i.device), 'plain', 255),
+    severity: SEVERITY[i.severity],
+    timestamp: i.firstSeen.toISOString(),
+    ...(i.device.platform && { component: i.device.platform }),
+    group: 'T1040',
+    class: [...new Set(i.detections.map((d) => d.kind))].join(','),
+    custom_details: {
+      user: i.user === undefined ? null : escape(i.user, 'plain', 255),
+      deviceAddress: i.device.address,
+      confirmation: confirmationText(i.confirmation),
+      commands: i.detections.slice(-20).map((d) => {
+        const j = detectionJson(d);
+        return { kind: j.kind, command: escape(j.command, 'plain', 2000), context: j.context.map((c) => escape(c, 'plain', 500)), why: j.why, time: j.time, receivedAt: j.receivedAt, remoteAddress: j.remoteAddress, line: j.line && escape(j.line, 'plain', 64) };
+      }),
+      totalCommands: i.detections.length,
+    },
+  };
+  const body = { ...base, event_action: 'trigger', payload, client: 'capwatch', ...(link && { client_url: link, links: [{ href: link, text: 'Incident in capwatch' }] }) };
+  return { body: JSON.stringify(body), headers };
+};

@@ -1,0 +1,105 @@
+// The real service (built dist) delivering alerts: a kill -9 with the target down loses nothing, the API shows
+// deliveries and resolves incidents, and `capwatch notify test` reports per target without leaking URLs.
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { closedPort, startChatServer, type ChatServer } from './helpers/chat.js';
+import { CLI, eventually, startService, type Service } from './helpers/service.js';
+
+const LINE = '<189>12: *Nov 22 10:01:00.812 UTC: %PARSER-5-CFGLOG_LOGGEDCMD: User:eve  logged command:monitor session 1 destination interface Gi1/0/2\n';
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function sendTcp(port: number, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, '127.0.0.1', () => s.end(text, () => resolve()));
+    s.on('error', reject);
+  });
+}
+
+/** Runs the CLI without blocking this process (the stand-in services answer from it). */
+function run(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 20_000 }, (err, stdout, stderr) => {
+      resolve({ status: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+function config(url: string) {
+  return {
+    http: { publicUrl: 'https://capwatch.example' },
+    notify: [{ name: 'soc-hook', type: 'webhook', url, secret: 'hmac-key' }],
+    notifyDelivery: { retryBaseMs: 100, maxRetryDelaySeconds: 0.3, timeoutSeconds: 2, batchSeconds: 0.2 },
+  };
+}
+
+describe('notifications from the running service', () => {
+  it('survives kill -9 with the target down: the queued alert arrives after restart', async () => {
+    const port = await closedPort();
+    const url = `http://127.0.0.1:${port}/hooks/T000/B000/SECRETTOKEN`;
+    let svc: Service = await startService({ config: config(url) });
+    cleanups.push(() => svc.stop());
+    await sendTcp(svc.tcp, LINE);
+    const { incidents } = await eventually(async () => {
+      const r = await svc.api<{ incidents: Array<{ id: string }> }>('/api/incidents');
+      return r.incidents.length ? r : undefined;
+    });
+    const id = incidents[0]!.id;
+    // queued and already failing against the closed port
+    const pending = await eventually(async () => {
+      const inc = await svc.api(`/api/incidents/${id}`);
+      return inc.deliveries?.[0]?.attempts >= 1 && inc.deliveries[0];
+    });
+    expect(pending).toMatchObject({ target: 'soc-hook', status: 'pending', lastError: 'ECONNREFUSED' });
+    svc.proc.kill('SIGKILL');
+    await new Promise((r) => svc.proc.once('exit', r));
+
+    const target: ChatServer = await startChatServer({ status: 204 }, port);
+    cleanups.push(() => target.close());
+    svc = await startService({ dir: svc.dir, config: config(url) });
+    const got = await eventually(() => target.received.find((r) => JSON.parse(r.body).incident.id === id), 15_000);
+    const body = JSON.parse(got.body);
+    expect(body).toMatchObject({ event: 'incident.opened', incident: { user: 'eve', url: `https://capwatch.example/api/incidents/${id}` } });
+    expect(body.incident.detections[0].command).toBe('monitor session 1 destination interface GigabitEthernet1/0/2');
+    const inc = await eventually(async () => {
+      const r = await svc.api(`/api/incidents/${id}`);
+      return r.deliveries[0].status === 'delivered' && r;
+    });
+    expect(inc.deliveries[0].deliveredAt).toEqual(expect.any(String));
+
+    // resolving through the API tells the target
+    const res = await fetch(`http://127.0.0.1:${svc.http}/api/incidents/${id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"status":"resolved"}' });
+    expect(res.status).toBe(200);
+    await eventually(() => target.received.some((r) => JSON.parse(r.body).event === 'incident.resolved'));
+    expect(svc.logs()).not.toContain('SECRETTOKEN');
+  }, 60_000);
+
+  it('capwatch notify test reports each target and exits 1 when one fails, never printing a URL in full', async () => {
+    const ok = await startChatServer({ status: 200, body: 'ok' });
+    cleanups.push(() => ok.close());
+    const down = await closedPort();
+    const file = `${(await import('node:os')).tmpdir()}/capwatch-notify-test-${process.pid}.yaml`;
+    writeFileSync(
+      file,
+      JSON.stringify({
+        notify: [
+          { name: 'chat', type: 'slack', url: ok.url },
+          { name: 'gone', type: 'discord', url: `http://127.0.0.1:${down}/api/webhooks/1/SECRETTOKEN` },
+        ],
+      }),
+    );
+    const r = await run(['notify', 'test', '--config', file]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^chat \(slack, http:\/\/127\.0\.0\.1:\d+\/…#[0-9a-f]{8}\): ok, HTTP 200$/m);
+    expect(r.stdout).toMatch(/^gone \(discord, .*\): FAILED, ECONNREFUSED$/m);
+    expect(r.stdout + r.stderr).not.toContain('SECRETTOKEN');
+    expect(JSON.parse(ok.received[0]!.body).text).toContain('capwatch-test-router');
+    const only = await run(['notify', 'test', '--target', 'chat', '--config', file]);
+    expect(only.status).toBe(0);
+    expect(only.stdout.trim().split('\n')).toHaveLength(1);
+  }, 60_000);
+});
