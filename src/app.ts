@@ -131,7 +131,10 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       metrics,
       health: () => ({ uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) }),
       deliveries: (id) => notifier.deliveries(id),
-      statusChanged: (incident) => notifier.incidentChanged(incident),
+      statusChanged: (incident) => {
+        book.statusChanged(incident.id, incident.status);
+        notifier.incidentChanged(incident);
+      },
     });
     await http.listen({ host: config.http.host, port: config.http.port });
     const httpAddr = http.server.address();

@@ -42,6 +42,24 @@ describe('incidents', () => {
     expect(stored!.detections.map((d) => d.event.command)).toEqual(['monitor capture CAP interface GigabitEthernet1 both', 'monitor capture CAP start']);
   });
 
+  it('a resolved incident stays resolved: the next capture there opens a new one; an acknowledged one keeps collecting', () => {
+    const { store, book } = fresh();
+    const a = book.record([detection(T0, 'monitor capture A start')])!.incident;
+    store.setIncidentStatus(a.id, 'acknowledged');
+    book.statusChanged(a.id, 'acknowledged');
+    const b = book.record([detection(T0 + 1000, 'monitor capture B start')])!;
+    expect(b.incident.id).toBe(a.id);
+    expect(b.incident.status).toBe('acknowledged');
+
+    store.setIncidentStatus(a.id, 'resolved');
+    book.statusChanged(a.id, 'resolved');
+    const c = book.record([detection(T0 + 2000, 'monitor capture C start')])!;
+    expect(c.isNew).toBe(true);
+    expect(c.incident.status).toBe('open');
+    expect(store.incident(a.id)!.status).toBe('resolved');
+    expect(store.incident(a.id)!.detections).toHaveLength(2);
+  });
+
   it('opens a new incident for another user, another device, or after the window', () => {
     const { store, book } = fresh();
     const first = book.record([detection(T0, 'monitor capture A start')])!.incident.id;

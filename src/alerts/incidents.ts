@@ -76,6 +76,21 @@ export class IncidentBook {
     return update;
   }
 
+  /**
+   * An operator acknowledged or resolved an incident (API). Acknowledged: it keeps collecting, and what is sent about
+   * it says so. Resolved: it is closed; the next detection there opens a new incident rather than reopening this one.
+   */
+  statusChanged(id: string, status: Incident['status']): void {
+    for (const [key, group] of this.groups) {
+      if (group.incident.id !== id) continue;
+      group.incident.status = status;
+      if (status === 'resolved') this.groups.delete(key);
+    }
+    for (const [key, group] of this.lastOnDevice) {
+      if (group.incident.id === id && status === 'resolved') this.lastOnDevice.delete(key);
+    }
+  }
+
   private remember(incident: Incident): void {
     const device = deviceKey(incident.device);
     const group = { incident };
