@@ -1,9 +1,9 @@
-// External tools the tests drive (util-linux logger, openssl, syslog-ng's loggen). .ci/run installs them, so under
+// External tools the tests drive (util-linux logger, openssl, syslog-ng's loggen, OpenSSH's ssh-keygen). .ci/run installs them, so under
 // CI=true a missing tool fails the test that needs it; elsewhere that test is skipped with the reason printed once.
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
-const DEBIAN_PACKAGE: Record<string, string> = { logger: 'bsdutils', openssl: 'openssl', loggen: 'syslog-ng-core' };
+const DEBIAN_PACKAGE: Record<string, string> = { logger: 'bsdutils', openssl: 'openssl', loggen: 'syslog-ng-core', 'ssh-keygen': 'openssh-client' };
 const reported = new Set<string>();
 
 /** True when `name` is on PATH. Missing: throws under CI=true, else prints why and returns false (skip the test). */
