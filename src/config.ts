@@ -1,8 +1,11 @@
 // Configuration: embedded defaults, a YAML file with ${ENV} expansion, validated with JSON Schema at start.
 import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject } from 'ajv';
+import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseCidr } from './detect/sigma/cidr.js';
+import { loadInventoryFile, parseInventory, type InventorySpec } from './poll/inventory.js';
+import { ajv, ConfigError, describeSchemaError, expandEnv } from './validate.js';
+export { ConfigError } from './validate.js';
 import { notifyProblems, notifySchema, type NotifyConfig } from './notify/config.js';
 
 export interface Config {
@@ -44,6 +47,24 @@ export interface Config {
   };
   notify: NotifyConfig['notify'];
   notifyDelivery: NotifyConfig['notifyDelivery'];
+  /** Devices the SSH poller may log into: a YAML file, or the list inline. Validated at start. */
+  inventory?: InventorySpec;
+  poll: {
+    /** OpenSSH known_hosts file; default `known_hosts` beside the SQLite file. */
+    knownHosts: string;
+    /** Record the key of a device seen for the first time instead of refusing it. */
+    trustOnFirstUse: boolean;
+    connectTimeoutSeconds: number;
+    commandTimeoutSeconds: number;
+    /** Devices checked at once by a sweep. */
+    concurrency: number;
+    confirmOnAlert: boolean;
+    confirmDelaySeconds: number;
+    /** 0 = no scheduled sweeps. */
+    sweepIntervalMinutes: number;
+    /** Scheduled sweeps cover devices with any of these tags; empty = every device. */
+    sweepTags: string[];
+  };
 }
 
 const port = { type: 'integer', minimum: 0, maximum: 65535 } as const;
@@ -128,16 +149,21 @@ const schema = object({
     }),
   }),
   ...notifySchema(section),
+  // A file name or an inline {devices: […]}: checked by the inventory's own schema, after this one.
+  inventory: {},
+  poll: section({
+    knownHosts: { type: 'string', minLength: 1 },
+    trustOnFirstUse: { type: 'boolean', default: false },
+    connectTimeoutSeconds: { type: 'number', exclusiveMinimum: 0, default: 15 },
+    commandTimeoutSeconds: { type: 'number', exclusiveMinimum: 0, default: 30 },
+    concurrency: { type: 'integer', minimum: 1, maximum: 1000, default: 20 },
+    confirmOnAlert: { type: 'boolean', default: true },
+    confirmDelaySeconds: { type: 'number', minimum: 0, default: 5 },
+    sweepIntervalMinutes: { type: 'number', minimum: 0, default: 0 },
+    sweepTags: strings,
+  }),
 });
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
-    this.name = 'ConfigError';
-  }
-}
-
-const ajv = new Ajv({ useDefaults: true, coerceTypes: true, allErrors: true, strict: true });
 const validate = ajv.compile<Config>(schema);
 
 /** Validates a parsed config object (defaults filled in place) or throws ConfigError naming each bad key. */
@@ -148,13 +174,20 @@ export function buildConfig(input: unknown, env: NodeJS.ProcessEnv = process.env
   if (typeof expanded !== 'object' || expanded === null || Array.isArray(expanded)) {
     throw new ConfigError(['the configuration must be a YAML mapping']);
   }
-  if (!validate(expanded)) throw new ConfigError((validate.errors ?? []).map(describe));
+  if (!validate(expanded)) throw new ConfigError((validate.errors ?? []).map((e) => describeSchemaError(e)));
   const config = expanded as Config;
   const tls = config.syslog.tls;
   if (tls.enabled && (!tls.cert || !tls.key)) {
     throw new ConfigError(['syslog.tls: enabled needs both cert and key (PEM file paths)']);
   }
   if (tls.cert && tls.key && input && !hasKey(input, ['syslog', 'tls', 'enabled'])) tls.enabled = true;
+  if (config.poll.knownHosts === undefined) config.poll.knownHosts = join(dirname(config.storage.path), 'known_hosts');
+  const raw = (expanded as { inventory?: unknown }).inventory;
+  if (raw !== undefined) {
+    // The file is read now so a broken inventory stops start-up; the inline list was expanded with the rest.
+    config.inventory = typeof raw === 'string' ? { file: raw } : { inline: parseInventory(raw, 'inventory', null) };
+    if (typeof raw === 'string') loadInventoryFile(raw, env);
+  }
   problems.push(...tacacsProblems(config.tacacs));
   problems.push(...notifyProblems(config.notify));
   for (const [i, cidr] of config.detection.collectors.entries()) {
@@ -192,36 +225,6 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = pr
     throw new ConfigError([`${file}: not valid YAML: ${(err as Error).message.split('\n')[0]}`]);
   }
   return buildConfig(doc, env);
-}
-
-/** `${NAME}` and `${NAME:-default}` in string values; a missing variable is an error naming the key. */
-function expandEnv(value: unknown, env: NodeJS.ProcessEnv, path: string, problems: string[]): unknown {
-  if (typeof value === 'string') {
-    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, fallback?: string) => {
-      const v = env[name];
-      if (v !== undefined && v !== '') return v;
-      if (fallback !== undefined) return fallback;
-      problems.push(`${path || '(root)'}: environment variable ${name} is not set`);
-      return '';
-    });
-  }
-  if (Array.isArray(value)) return value.map((v, i) => expandEnv(v, env, `${path}[${i}]`, problems));
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = expandEnv(v, env, path ? `${path}.${k}` : k, problems);
-    return out;
-  }
-  return value;
-}
-
-function describe(e: ErrorObject): string {
-  const key = e.instancePath.replace(/^\//, '').replace(/\/(\d+)(?=\/|$)/g, '[$1]').replace(/\//g, '.') || '(root)';
-  if (e.keyword === 'additionalProperties') {
-    const extra = (e.params as { additionalProperty: string }).additionalProperty;
-    return `${key === '(root)' ? extra : `${key}.${extra}`}: unknown key`;
-  }
-  if (e.keyword === 'enum') return `${key}: must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
-  return `${key}: ${e.message ?? 'invalid'}`;
 }
 
 function hasKey(obj: unknown, path: string[]): boolean {
