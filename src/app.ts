@@ -1,10 +1,12 @@
-// Wires sources → ingest → detection → incidents → store → API. The only place that knows all the parts.
+// Wires sources → ingest → detection → incidents → store → API, and the SSH poller beside them. The only place
+// that knows all the parts.
 import { readFileSync } from 'node:fs';
 import Fastify, { LogController } from 'fastify';
 import { IncidentBook, type IncidentUpdate } from './alerts/incidents.js';
 import { deviceName } from './alerts/json.js';
 import { Store } from './alerts/store.js';
 import { apiRoutes } from './api/routes.js';
+import { sweepRoutes } from './api/sweeps.js';
 import type { Config } from './config.js';
 import { ContextTracker } from './detect/context.js';
 import { Detector } from './detect/detector.js';
@@ -18,9 +20,10 @@ import { builtinRulesDir } from './paths.js';
 import { startTcp } from './sources/tcp.js';
 import type { Listener } from './sources/types.js';
 import { startUdp } from './sources/udp.js';
+import { Poller } from './poll/index.js';
 import { startTacacsService } from './tacacs/index.js';
 import { warmUp } from './warmup.js';
-import type { Detection } from './types.js';
+import type { Confirmation, Detection } from './types.js';
 
 export interface RunningApp {
   readonly http: { host: string; port: number };
@@ -32,6 +35,8 @@ export interface RunningApp {
   readonly store: Store;
   /** Tell chat targets about an incident change that carries no new detection (confirmation, status). */
   readonly notifier: Notifier;
+  /** The SSH poller, when an inventory is configured. */
+  readonly poller?: Poller;
   stop(): Promise<void>;
 }
 
@@ -60,6 +65,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
   let closeHttp: (() => Promise<unknown>) | undefined;
   const stopTimers: Array<() => void> = [];
   let saveState = () => {};
+  let poller: Poller | undefined;
   try {
     const notifier = new Notifier(store, config.notify, {
       ...deliveryOptions(config.notifyDelivery),
@@ -74,9 +80,19 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     });
     // Device state is written once a second, not per detection: a busy device's state is rewritten whole each time.
     const changedState = new Map<string, Date>();
+    const record = (detections: Detection[], confirmation?: Confirmation) => {
+      const update = book.record(detections, confirmation);
+      if (update) {
+        logIncident(log, update);
+        poller?.confirmer?.incidentUpdated(update);
+      }
+      return update;
+    };
+    if (config.inventory) {
+      poller = new Poller(config, config.inventory, { store, log: log.child({ component: 'poll' }), record, changed: (incident) => notifier.incidentChanged(incident) });
+    }
     const { detector, ingest } = buildDetection(config, metrics, log, (detections) => {
-      const update = book.record(detections);
-      if (update) logIncident(log, update);
+      record(detections);
       const event = detections[0]?.event;
       // Mirror state is per sending address: a hostname can be shared or change, the address it reports from cannot.
       if (event) changedState.set(event.device.address, event.receivedAt);
@@ -136,10 +152,12 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
         notifier.incidentChanged(incident);
       },
     });
+    await http.register(sweepRoutes, { poller });
     await http.listen({ host: config.http.host, port: config.http.port });
     const httpAddr = http.server.address();
     const httpPort = typeof httpAddr === 'object' && httpAddr ? httpAddr.port : config.http.port;
     notifier.start();
+    poller?.startService();
 
     const app: RunningApp = {
       http: { host: config.http.host, port: httpPort },
@@ -150,10 +168,12 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       ...(tacacs?.tls && { tacacsTls: tacacs.tls }),
       store,
       notifier,
+      ...(poller && { poller }),
       async stop() {
         for (const stopTimer of stopTimers) stopTimer();
         await Promise.allSettled(listeners.map((l) => l.close()));
         await http.close();
+        await poller?.stop();
         await notifier.stop();
         saveState();
         store.close();
@@ -165,6 +185,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     for (const stopTimer of stopTimers) stopTimer();
     await Promise.allSettled(listeners.map((l) => l.close()));
     await closeHttp?.();
+    await poller?.stop();
     store.close();
     throw err;
   }

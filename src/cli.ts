@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The one entry point: `capwatch serve | replay | rules`.
+// The one entry point: `capwatch serve | replay | rules | inspect | sweep | notify`.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -12,6 +12,7 @@ import { inspect, INSPECT_PLATFORMS, isInspectPlatform } from './inspect.js';
 import { notifyTest } from './notify/test-command.js';
 import { replay } from './replay.js';
 import { listRules } from './rules-command.js';
+import { sweepCommand } from './sweep-command.js';
 
 interface Command {
   summary: string;
@@ -118,6 +119,50 @@ Exit status: 0 when the files were read (whatever was found), 2 when a file cann
         throw new UsageError(`inspect needs --platform, one of: ${INSPECT_PLATFORMS.join(', ')}${platform === undefined ? '' : ` (got "${platform}")`}`);
       if (files.length === 0) throw new UsageError('inspect needs at least one FILE');
       return inspect(files, { platform, json: Boolean(values.json) });
+    },
+  },
+  sweep: {
+    summary: 'log into devices over SSH now and list every active packet capture and mirror session',
+    usage: `capwatch sweep [--inventory FILE] [--device NAME]... [--tag TAG]... [--concurrency N] [--json] [--config FILE]
+
+Logs into each selected device of the inventory over SSH (read-only: the pager setting and show commands only),
+lists the packet captures and SPAN/RSPAN/ERSPAN sessions it reports, and says which are active. Results are stored in
+the SQLite file (storage.path) and compared with the device's previous sweep; an active capture or mirror that no open
+incident explains opens an incident (source "sweep"), which the running service alerts on. A progress bar is shown on
+a terminal.
+
+Options:
+  -i, --inventory FILE  device inventory (YAML: devices: [{name, address, platform, username, password | privateKey,
+                        hostKey, tags}]); default: the configuration's inventory
+  -d, --device NAME     only this device (repeatable)
+  -t, --tag TAG         only devices with this tag (repeatable; any of them)
+  -n, --concurrency N   devices checked at once (default poll.concurrency, 20)
+  --json                one object: {"id", "status", "devices": [{"name", "address", "reachable", "error"?, "status",
+                        "captures": [...], "sessions": [...], "changes"?, "incident"?}]}, same item shapes as inspect
+  -c, --config FILE     configuration (storage, poll settings, inventory, notify)
+  -h, --help            this text
+
+Exit status: 0 when every device answered and none has an active capture or mirror, 1 when one has, 3 when a device
+could not be checked (and none showed anything active), 2 on a usage or configuration error.`,
+    options: {
+      ...configOption,
+      inventory: { type: 'string', short: 'i' },
+      device: { type: 'string', short: 'd', multiple: true },
+      tag: { type: 'string', short: 't', multiple: true },
+      concurrency: { type: 'string', short: 'n' },
+      json: { type: 'boolean' },
+    },
+    allowPositionals: false,
+    async run(values) {
+      const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
+      if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 1000)) throw new UsageError('--concurrency takes a whole number from 1 to 1000');
+      return sweepCommand(loadConfig(values.config as string | undefined), {
+        ...(values.inventory !== undefined && { inventory: values.inventory as string }),
+        devices: (values.device as string[] | undefined) ?? [],
+        tags: (values.tag as string[] | undefined) ?? [],
+        ...(concurrency !== undefined && { concurrency }),
+        json: Boolean(values.json),
+      });
     },
   },
   notify: {

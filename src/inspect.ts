@@ -4,7 +4,9 @@ import { readFileSync, statSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { parseShowOutputs, splitTranscript } from '../parsers/show/index.js';
 import { excerpt } from './log.js';
-import type { CaptureFinding, DeviceFindings, Platform, SessionFinding } from './types.js';
+import { findingsJson } from './alerts/json.js';
+import { findingsTables } from './table.js';
+import type { DeviceFindings, Platform } from './types.js';
 
 export const INSPECT_PLATFORMS = ['ios', 'iosxe', 'nxos', 'asa', 'junos'] as const satisfies readonly Platform[];
 export type InspectPlatform = (typeof INSPECT_PLATFORMS)[number];
@@ -44,61 +46,11 @@ export function inspect(files: readonly string[], o: InspectOptions): number {
   return 0;
 }
 
-/** The documented shape, keys in order; `truncated` only when true (extra key, same shape). */
-export function findingsJson(f: DeviceFindings): Record<string, unknown> {
-  const json: Record<string, unknown> = {
-    supported: f.supported,
-    captures: f.captures.map((c) => ({ name: c.name, active: c.active, interfaces: c.interfaces, direction: c.direction, file: c.file })),
-    sessions: f.sessions.map((s) => {
-      const item: Record<string, unknown> = { id: s.id, type: s.type, active: s.active, sources: s.sources, destinations: s.destinations, destinationIp: s.destinationIp };
-      if (s.sourceDirections) item.sourceDirections = s.sourceDirections;
-      return item;
-    }),
-  };
-  if (f.truncated) json.truncated = true;
-  return json;
-}
-
-/** Device text made inert for a terminal: control characters and bidi overrides shown as escapes, long cells cut. */
-function cell(text: string): string {
-  return excerpt(text, 60).replace(/[\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
-}
-
-function yesNo(b: boolean): string {
-  return b ? 'yes' : 'no';
-}
-
-function grid(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [header, ...rows].map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
-}
-
-function captureRow(c: CaptureFinding): string[] {
-  return [cell(c.name), yesNo(c.active), cell(c.interfaces.join(', ')) || '-', c.direction ?? '-', c.file ? cell(c.file) : '-'];
-}
-
-function sessionRow(s: SessionFinding): string[] {
-  const sources = s.sources.map((src) => (s.sourceDirections?.[src] ? `${src} (${s.sourceDirections[src]})` : src));
-  return [cell(s.id), cell(s.type), yesNo(s.active), cell(sources.join(', ')) || '-', cell(s.destinations.join(', ')) || '-', s.destinationIp ? cell(s.destinationIp) : '-'];
-}
-
 function table(f: DeviceFindings, outputs: number, files: number): string {
   const lines: string[] = [];
   const read = `${outputs} output${outputs === 1 ? '' : 's'} from ${files} file${files === 1 ? '' : 's'}`;
   lines.push(f.supported ? `Read ${read}.` : `Unsupported: no capture or mirror command was answered in ${read} (rejected, or none present).`);
   if (f.truncated) lines.push('Warning: output was cut by a pager (--More--); items may be missing. Use `terminal length 0`.');
-  lines.push('');
-  const active = (xs: Array<{ active: boolean }>) => xs.filter((x) => x.active).length;
-  if (f.captures.length === 0) lines.push('Captures: none found');
-  else {
-    lines.push(`Captures: ${f.captures.length} (${active(f.captures)} active)`);
-    lines.push(grid(['NAME', 'ACTIVE', 'INTERFACES', 'DIRECTION', 'FILE'], f.captures.map(captureRow)));
-  }
-  lines.push('');
-  if (f.sessions.length === 0) lines.push('Sessions: none found');
-  else {
-    lines.push(`Sessions: ${f.sessions.length} (${active(f.sessions)} active)`);
-    lines.push(grid(['ID', 'TYPE', 'ACTIVE', 'SOURCES', 'DESTINATIONS', 'DESTINATION IP'], f.sessions.map(sessionRow)));
-  }
+  lines.push('', ...findingsTables(f));
   return `${lines.join('\n')}\n`;
 }

@@ -1,7 +1,7 @@
 // Groups detections into incidents (device + user within a window) and drops repeats of one command
 // (the same line from syslog and TACACS+, or a relay duplicate). Stored before anything else sees them.
 import { randomUUID } from 'node:crypto';
-import type { Detection, Incident } from '../types.js';
+import type { Confirmation, Detection, Incident } from '../types.js';
 import { maxSeverity } from '../types.js';
 import { deviceKey, type Store } from './store.js';
 
@@ -35,10 +35,11 @@ export class IncidentBook {
   }
 
   /**
-   * Files the detections of one event. Returns the incident they joined (or opened), or undefined when the event
-   * repeats one seen within the dedupe window.
+   * Files the detections of one event (or one device check). Returns the incident they joined (or opened), or
+   * undefined when the event repeats one seen within the dedupe window. `confirmation`: what the device showed,
+   * when the detections come from looking at it (a sweep).
    */
-  record(detections: readonly Detection[]): IncidentUpdate | undefined {
+  record(detections: readonly Detection[], confirmation?: Confirmation): IncidentUpdate | undefined {
     const first = detections[0];
     if (!first) return undefined;
     const event = first.event;
@@ -48,7 +49,8 @@ export class IncidentBook {
     const device = deviceKey(event.device);
     let group = this.groups.get(groupKey(device, event.user));
     // A device notification has no user: it belongs with whatever the device's operators are doing right now.
-    if (!group && event.user === undefined) group = this.lastOnDevice.get(device);
+    // A sweep's finding is the opposite: something no operator's session explains.
+    if (!group && event.user === undefined && event.source !== 'sweep') group = this.lastOnDevice.get(device);
     if (group && at - group.incident.lastSeen.getTime() > this.opts.windowMs) group = undefined;
 
     const isNew = !group;
@@ -67,6 +69,7 @@ export class IncidentBook {
     if (!incident.device.hostname && event.device.hostname) incident.device.hostname = event.device.hostname;
     if (!incident.device.platform && event.device.platform) incident.device.platform = event.device.platform;
     incident.detections.push(...detections);
+    if (confirmation) incident.confirmation = confirmation;
 
     const update = { incident, added: [...detections], isNew };
     const onSaved = this.opts.onSaved;

@@ -1,5 +1,8 @@
 // The JSON shapes users and other tools see: one rendering shared by the API and `replay --json`.
-import type { Detection, DeviceRef, Incident } from '../types.js';
+import { confirmationOf } from '../poll/check.js';
+import type { StoredCheck, SweepRecord } from '../poll/check-store.js';
+import type { SweepView } from '../poll/sweep.js';
+import type { Confirmation, Detection, DeviceFindings, DeviceRef, Incident } from '../types.js';
 
 export function deviceName(device: DeviceRef): string {
   return device.hostname ?? device.address;
@@ -48,5 +51,69 @@ export function incidentJson(i: Incident) {
     firstSeen: i.firstSeen.toISOString(),
     lastSeen: i.lastSeen.toISOString(),
     detections: i.detections.map(detectionJson),
+    confirmation: i.confirmation ? confirmationJson(i.confirmation) : null,
   };
+}
+
+/** What the device showed when capwatch logged in to check (null in an incident: not checked yet). */
+export function confirmationJson(c: Confirmation) {
+  return {
+    status: c.status,
+    checkedAt: c.checkedAt.toISOString(),
+    ...(c.findings && findingsJson(c.findings)),
+    ...(c.error !== undefined && { error: c.error }),
+  };
+}
+
+/** The documented shape, keys in order; `truncated` only when true (extra key, same shape). */
+export function findingsJson(f: DeviceFindings): Record<string, unknown> {
+  const json: Record<string, unknown> = {
+    supported: f.supported,
+    captures: f.captures.map((c) => ({ name: c.name, active: c.active, interfaces: c.interfaces, direction: c.direction, file: c.file })),
+    sessions: f.sessions.map((s) => {
+      const item: Record<string, unknown> = { id: s.id, type: s.type, active: s.active, sources: s.sources, destinations: s.destinations, destinationIp: s.destinationIp };
+      if (s.sourceDirections) item.sourceDirections = s.sourceDirections;
+      return item;
+    }),
+  };
+  if (f.truncated) json.truncated = true;
+  return json;
+}
+
+
+/** One device of a sweep (`capwatch sweep --json`, `GET /api/sweeps/:id`): the findings shape of `inspect --json`. */
+export function checkJson(c: StoredCheck) {
+  return {
+    name: c.device,
+    address: c.address,
+    platform: c.platform,
+    reachable: c.reachable,
+    ...(c.error !== undefined && { error: c.error }),
+    status: confirmationOf(c).status,
+    checkedAt: c.checkedAt.toISOString(),
+    durationMs: c.durationMs,
+    ...(c.transport && { transport: c.transport }),
+    // No answer: empty lists (the shape stays the same) and no `supported`, which only an answer can tell.
+    ...(c.findings ? findingsJson(c.findings) : { captures: [], sessions: [] }),
+    ...(c.changes && { changes: c.changes }),
+    ...(c.openedIncident !== undefined && { incident: c.openedIncident }),
+  };
+}
+
+/** A sweep without its device results (`GET /api/sweeps`). */
+export function sweepSummaryJson(v: SweepRecord & { done: number }) {
+  return {
+    id: v.id,
+    trigger: v.trigger,
+    status: v.status,
+    selection: v.selection,
+    startedAt: v.startedAt.toISOString(),
+    finishedAt: v.finishedAt?.toISOString() ?? null,
+    total: v.total,
+    done: v.done,
+  };
+}
+
+export function sweepJson(v: SweepView) {
+  return { ...sweepSummaryJson(v), devices: v.devices.map(checkJson) };
 }

@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Detection, DeviceRef, Incident, IncidentStatus, Severity } from '../types.js';
+import type { Confirmation, Detection, DeviceRef, Incident, IncidentStatus, Severity } from '../types.js';
 import { SEVERITIES, severityRank } from '../types.js';
 
 const SCHEMA = `
@@ -17,7 +17,8 @@ CREATE TABLE IF NOT EXISTS incidents (
   severity_rank INTEGER NOT NULL,
   status TEXT NOT NULL,
   first_seen INTEGER NOT NULL,
-  last_seen INTEGER NOT NULL
+  last_seen INTEGER NOT NULL,
+  confirmation TEXT
 );
 CREATE INDEX IF NOT EXISTS incidents_last_seen ON incidents(last_seen);
 CREATE INDEX IF NOT EXISTS incidents_device ON incidents(device_key, last_seen);
@@ -71,6 +72,7 @@ interface IncidentRow {
   status: IncidentStatus;
   first_seen: number;
   last_seen: number;
+  confirmation: string | null;
 }
 
 interface DetectionRow {
@@ -111,14 +113,19 @@ export class Store {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.exec(SCHEMA);
+    // Files written before the SSH poller existed lack the confirmation column.
+    if (!(this.db.pragma('table_info(incidents)') as Array<{ name: string }>).some((c) => c.name === 'confirmation')) {
+      this.db.exec('ALTER TABLE incidents ADD COLUMN confirmation TEXT');
+    }
     this.stmts = {
       insertIncident: this.db.prepare(
-        `INSERT INTO incidents (id, device_key, device_address, device_hostname, platform, user, severity, severity_rank, status, first_seen, last_seen)
-         VALUES (@id, @device_key, @device_address, @device_hostname, @platform, @user, @severity, @severity_rank, @status, @first_seen, @last_seen)`,
+        `INSERT INTO incidents (id, device_key, device_address, device_hostname, platform, user, severity, severity_rank, status, first_seen, last_seen, confirmation)
+         VALUES (@id, @device_key, @device_address, @device_hostname, @platform, @user, @severity, @severity_rank, @status, @first_seen, @last_seen, @confirmation)`,
       ),
       updateIncident: this.db.prepare(
         `UPDATE incidents SET severity = @severity, severity_rank = @severity_rank, last_seen = @last_seen,
-           device_hostname = COALESCE(device_hostname, @device_hostname), platform = COALESCE(platform, @platform) WHERE id = @id`,
+           device_hostname = COALESCE(device_hostname, @device_hostname), platform = COALESCE(platform, @platform),
+           confirmation = COALESCE(@confirmation, confirmation) WHERE id = @id`,
       ),
       insertDetection: this.db.prepare(
         `INSERT INTO detections (incident_id, rule, title, kind, severity, technique, why, facts, tradecraft, time, received_at, source, user, line, remote_address, command, context, tag, raw)
@@ -158,6 +165,7 @@ export class Store {
         status: incident.status,
         first_seen: incident.firstSeen.getTime(),
         last_seen: incident.lastSeen.getTime(),
+        confirmation: incident.confirmation ? JSON.stringify(incident.confirmation) : null,
       };
       if (isNew) this.stmts.insertIncident.run(row);
       else this.stmts.updateIncident.run(row);
@@ -187,6 +195,11 @@ export class Store {
       }
       inTransaction?.();
     })();
+  }
+
+  /** Attaches what the device showed when polled; false when there is no such incident. */
+  setConfirmation(id: string, confirmation: Confirmation): boolean {
+    return this.db.prepare(`UPDATE incidents SET confirmation = ? WHERE id = ?`).run(JSON.stringify(confirmation), id).changes > 0;
   }
 
   /** Acknowledges or resolves an incident; false when there is no such incident. */
@@ -279,6 +292,12 @@ export class Store {
       firstSeen: new Date(row.first_seen),
       lastSeen: new Date(row.last_seen),
       detections,
+      ...(row.confirmation !== null && { confirmation: parseConfirmation(row.confirmation) }),
     };
   }
+}
+
+function parseConfirmation(json: string): Confirmation {
+  const c = JSON.parse(json) as Omit<Confirmation, 'checkedAt'> & { checkedAt: string };
+  return { ...c, checkedAt: new Date(c.checkedAt) };
 }

@@ -190,7 +190,8 @@ export class Notifier {
   }
 
   private kick(): void {
-    if (this.kicked || this.stopped) return;
+    // Before start() rows only queue: `capwatch sweep` writes them for the running service to send.
+    if (this.kicked || this.stopped || this.timer === undefined) return;
     this.kicked = true;
     setImmediate(() => {
       this.kicked = false;

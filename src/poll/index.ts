@@ -1,0 +1,81 @@
+// The SSH poller's parts put together for one process: the inventory, one login per device at a time, sweeps
+// (on demand and scheduled) and confirmation of incidents. `serve` and `capwatch sweep` both build it here.
+import type { IncidentUpdate } from '../alerts/incidents.js';
+import type { Store } from '../alerts/store.js';
+import type { Config } from '../config.js';
+import { CollectorNetworks } from '../detect/severity.js';
+import type { Logger } from '../log.js';
+import type { Confirmation, Detection, Incident } from '../types.js';
+import { CheckStore } from './check-store.js';
+import { Confirmer } from './confirm.js';
+import { KnownHosts } from './host-keys.js';
+import { InventorySource, selectDevices, type DeviceSelection, type InventorySpec } from './inventory.js';
+import { DevicePoller, Sweeper, type SweepRequest, type SweepView } from './sweep.js';
+
+export interface PollerDeps {
+  store: Store;
+  log: Logger;
+  /** Files sweep detections as an incident (IncidentBook.record). */
+  record: (detections: Detection[], confirmation: Confirmation) => IncidentUpdate | undefined;
+  /** An incident got a confirmation: tell the chat targets. */
+  changed: (incident: Incident) => void;
+}
+
+export class Poller {
+  readonly inventory: InventorySource;
+  readonly sweeper: Sweeper;
+  readonly confirmer: Confirmer | undefined;
+  private readonly checks: CheckStore;
+  private schedule: NodeJS.Timeout | undefined;
+  private scheduled: Promise<SweepView> | undefined;
+
+  constructor(
+    private readonly config: Config,
+    spec: InventorySpec,
+    deps: PollerDeps,
+  ) {
+    const log = deps.log;
+    const p = config.poll;
+    this.inventory = new InventorySource(spec, (err) => log.error({ problems: err.problems }, 'inventory not reloaded: keeping the last good one'));
+    const poller = new DevicePoller(
+      { connectTimeoutMs: p.connectTimeoutSeconds * 1000, commandTimeoutMs: p.commandTimeoutSeconds * 1000, knownHosts: KnownHosts.load(p.knownHosts), trustOnFirstUse: p.trustOnFirstUse },
+      log,
+    );
+    const checks = (this.checks = new CheckStore(deps.store.database));
+    this.sweeper = new Sweeper({ poller, checks, store: deps.store, record: deps.record, collectors: new CollectorNetworks(config.detection.collectors), log });
+    this.confirmer = p.confirmOnAlert
+      ? new Confirmer({ inventory: () => this.inventory.get(), poller, store: deps.store, checks, changed: deps.changed, log, delayMs: p.confirmDelaySeconds * 1000, maxDelayMs: Math.max(30_000, p.confirmDelaySeconds * 3000) })
+      : undefined;
+  }
+
+  /** Starts a sweep of the selected devices (all of them by default). Throws SelectionError for an unknown name. */
+  sweep(selection: DeviceSelection, req: Omit<SweepRequest, 'selection' | 'concurrency'> & { concurrency?: number }) {
+    const inventory = this.inventory.get();
+    return this.sweeper.start(selectDevices(inventory, selection), inventory, {
+      ...req,
+      selection: { ...(selection.names?.length && { devices: [...selection.names] }), ...(selection.tags?.length && { tags: [...selection.tags] }) },
+      concurrency: req.concurrency ?? this.config.poll.concurrency,
+    });
+  }
+
+  /**
+   * The service's half: sweeps a previous run of the service left running are marked interrupted, and scheduled
+   * sweeps start, every `poll.sweepIntervalMinutes`, one at a time (a slow sweep delays the next).
+   */
+  startService(): void {
+    this.checks.interruptServiceSweeps(new Date());
+    const minutes = this.config.poll.sweepIntervalMinutes;
+    if (minutes <= 0) return;
+    this.schedule = setInterval(() => {
+      if (this.scheduled) return;
+      this.scheduled = this.sweep({ tags: this.config.poll.sweepTags }, { trigger: 'schedule' }).finished.finally(() => (this.scheduled = undefined));
+    }, minutes * 60_000);
+    this.schedule.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.schedule);
+    this.sweeper.stop();
+    await this.confirmer?.stop();
+  }
+}

@@ -1,0 +1,249 @@
+// Sweeps: check many devices at a bounded concurrency, store each result, compare it with the device's previous
+// sweep, and open an incident (source `sweep`) for an active capture or mirror that no open incident explains —
+// how capwatch catches what was configured while logging was off.
+import { randomUUID } from 'node:crypto';
+import type { IncidentUpdate } from '../alerts/incidents.js';
+import type { Store } from '../alerts/store.js';
+import { assessSeverity, type CollectorNetworks } from '../detect/severity.js';
+import type { Logger } from '../log.js';
+import type { CaptureFinding, Confirmation, Detection, DetectionKind, DeviceFindings, Incident, SessionFinding } from '../types.js';
+import { activeItems, checkDevice, confirmationOf, type DeviceCheck, type PollSettings } from './check.js';
+import type { CheckStore, FindingChange, StoredCheck, SweepRecord, SweepTrigger } from './check-store.js';
+import { findDevice, type Inventory, type InventoryDevice } from './inventory.js';
+
+/** Checks devices, one login per device at a time: a sweep and a confirmation of the same device share one check. */
+export class DevicePoller {
+  private readonly inFlight = new Map<string, Promise<DeviceCheck>>();
+
+  constructor(
+    private readonly settings: PollSettings,
+    private readonly log: Logger,
+  ) {}
+
+  check(d: InventoryDevice): Promise<DeviceCheck> {
+    const key = d.name.toLowerCase();
+    let p = this.inFlight.get(key);
+    if (!p) {
+      p = checkDevice(d, this.settings).then((c) => {
+        this.inFlight.delete(key);
+        if (c.hostKeyRecorded) this.log.warn({ device: d.name, address: d.address, port: d.port, fingerprint: c.hostKeyRecorded }, 'host key recorded on first use');
+        return c;
+      });
+      this.inFlight.set(key, p);
+    }
+    return p;
+  }
+}
+
+export interface SweepView extends SweepRecord {
+  done: number;
+  devices: StoredCheck[];
+}
+
+export interface SweepDeps {
+  poller: DevicePoller;
+  checks: CheckStore;
+  store: Store;
+  /** Files detections as an incident (the app's IncidentBook, so they group and notify like any other). */
+  record: (detections: Detection[], confirmation: Confirmation) => IncidentUpdate | undefined;
+  collectors: CollectorNetworks;
+  log: Logger;
+}
+
+export interface SweepRequest {
+  trigger: SweepTrigger;
+  selection: SweepRecord['selection'];
+  concurrency: number;
+  /** Each device's result as it arrives (progress bars). */
+  onCheck?: (c: StoredCheck, done: number, total: number) => void;
+}
+
+export class Sweeper {
+  private readonly live = new Map<string, SweepView>();
+  private stopped = false;
+
+  constructor(private readonly deps: SweepDeps) {}
+
+  /** Starts no further device; sweeps still running are marked interrupted (their results so far are kept). */
+  stop(): void {
+    this.stopped = true;
+    for (const v of this.live.values()) this.deps.checks.finishSweep(v.id, new Date(), 'interrupted');
+  }
+
+  /** Starts a sweep; `finished` resolves when every device has an answer or an error. */
+  /** `inventory`: the whole inventory the devices come from, to tell which device an incident is about. */
+  start(devices: readonly InventoryDevice[], inventory: Inventory, req: SweepRequest): { id: string; finished: Promise<SweepView> } {
+    const id = randomUUID();
+    const view: SweepView = { id, trigger: req.trigger, status: 'running', selection: req.selection, total: devices.length, startedAt: new Date(), done: 0, devices: [] };
+    this.deps.checks.startSweep(view);
+    this.live.set(id, view);
+    this.deps.log.info({ sweep: id, trigger: req.trigger, devices: devices.length, concurrency: req.concurrency }, 'sweep started');
+    const finished = this.runAll(view, devices, inventory, req).finally(() => this.live.delete(id));
+    return { id, finished };
+  }
+
+  /** A sweep's progress: live while it runs in this process, else as stored (another process, or finished). */
+  view(id: string): SweepView | undefined {
+    const live = this.live.get(id);
+    if (live) return live;
+    const stored = this.deps.checks.sweep(id);
+    if (!stored) return undefined;
+    const devices = this.deps.checks.checksOfSweep(id);
+    return { ...stored, done: devices.length, devices };
+  }
+
+  /** The newest sweeps, without their device results. */
+  list(limit: number): Array<SweepRecord & { done: number }> {
+    return this.deps.checks.sweeps(limit).map((s) => {
+      const live = this.live.get(s.id);
+      return live ? { ...s, status: live.status, done: live.done } : s;
+    });
+  }
+
+  private async runAll(view: SweepView, devices: readonly InventoryDevice[], inventory: Inventory, req: SweepRequest): Promise<SweepView> {
+    let next = 0;
+    const worker = async () => {
+      while (next < devices.length && !this.stopped) {
+        const d = devices[next++]!;
+        const check = await this.deps.poller.check(d);
+        if (this.stopped) return;
+        const result = this.settle(view.id, check, inventory);
+        view.devices.push(result);
+        view.done++;
+        req.onCheck?.(result, view.done, view.total);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(req.concurrency, devices.length) }, worker));
+    if (this.stopped) {
+      view.status = 'interrupted';
+      return view;
+    }
+    view.status = 'done';
+    view.finishedAt = new Date();
+    this.deps.checks.finishSweep(view.id, view.finishedAt);
+    const active = view.devices.filter((c) => c.findings && activeCount(c.findings) > 0).length;
+    const failed = view.devices.filter((c) => c.error !== undefined).length;
+    const opened = view.devices.filter((c) => c.openedIncident !== undefined).length;
+    this.deps.log.info({ sweep: view.id, devices: view.total, withActive: active, failed, incidentsOpened: opened, seconds: (view.finishedAt.getTime() - view.startedAt.getTime()) / 1000 }, 'sweep finished');
+    return view;
+  }
+
+  /** Compares with the previous sweep, opens an incident for what nothing explains, stores the result. */
+  private settle(sweepId: string, check: DeviceCheck, inventory: Inventory): StoredCheck {
+    const result: StoredCheck = { ...check, sweepId };
+    try {
+      if (check.findings) {
+        const previous = this.deps.checks.previousFindings(check.device, sweepId);
+        if (previous) result.changes = diffFindings(previous, check.findings);
+        const unexplainedItems = unexplained(check.findings, this.openIncidents(check, inventory));
+        if (unexplainedItems.captures.length + unexplainedItems.sessions.length > 0) {
+          const detections = sweepDetections(check, unexplainedItems, this.deps.collectors);
+          const update = this.deps.record(detections, confirmationOf(check));
+          if (update) result.openedIncident = update.incident.id;
+        }
+      }
+      this.deps.checks.saveCheck(result);
+    } catch (err) {
+      // A store failure loses this device's record, not the sweep.
+      this.deps.log.error({ sweep: sweepId, device: check.device, err: (err as Error).message }, 'could not store a sweep result');
+    }
+    return result;
+  }
+
+  /**
+   * Open or acknowledged incidents on the device. Found by its name or address, then kept only when the incident's
+   * device is this inventory device: a syslog relay's address is shared by every device behind it.
+   */
+  private openIncidents(check: DeviceCheck, inventory: Inventory): Incident[] {
+    const seen = new Map<string, Incident>();
+    for (const device of [check.device, check.address]) {
+      for (const status of ['open', 'acknowledged'] as const) {
+        for (const i of this.deps.store.incidents({ device, status, limit: 1000 })) {
+          if (findDevice(inventory, i.device)?.name === check.device) seen.set(i.id, i);
+        }
+      }
+    }
+    return [...seen.values()];
+  }
+}
+
+function activeCount(f: DeviceFindings): number {
+  const a = activeItems(f);
+  return a.captures.length + a.sessions.length;
+}
+
+interface Unexplained {
+  captures: CaptureFinding[];
+  sessions: SessionFinding[];
+}
+
+/** Active items that no detection of an open incident names (by capture name or session id). */
+export function unexplained(f: DeviceFindings, incidents: readonly Incident[]): Unexplained {
+  const captures = new Set<string>();
+  const sessions = new Set<string>();
+  for (const i of incidents) {
+    for (const d of i.detections) {
+      if (d.facts.capture !== undefined) captures.add(d.facts.capture.toLowerCase());
+      if (d.facts.session !== undefined) sessions.add(d.facts.session.toLowerCase());
+    }
+  }
+  const active = activeItems(f);
+  return {
+    captures: active.captures.filter((c) => !captures.has(c.name.toLowerCase())),
+    sessions: active.sessions.filter((s) => !sessions.has(s.id.toLowerCase())),
+  };
+}
+
+/** What changed since the previous sweep. Absence counts only when neither output was cut short by a pager. */
+export function diffFindings(before: DeviceFindings, after: DeviceFindings): FindingChange[] {
+  const changes: FindingChange[] = [];
+  const complete = !before.truncated && !after.truncated;
+  const compare = <T extends { active: boolean }>(object: FindingChange['object'], a: Map<string, T>, b: Map<string, T>) => {
+    for (const [id, now] of b) {
+      const then = a.get(id);
+      if (!then) changes.push({ object, id, change: 'new' });
+      else if (then.active !== now.active) changes.push({ object, id, change: now.active ? 'activated' : 'deactivated' });
+      else if (JSON.stringify(then) !== JSON.stringify(now)) changes.push({ object, id, change: 'changed' });
+    }
+    if (complete) for (const id of a.keys()) if (!b.has(id)) changes.push({ object, id, change: 'gone' });
+  };
+  compare('capture', new Map(before.captures.map((c) => [c.name, c])), new Map(after.captures.map((c) => [c.name, c])));
+  compare('session', new Map(before.sessions.map((s) => [`${s.id} ${s.type}`, s])), new Map(after.sessions.map((s) => [`${s.id} ${s.type}`, s])));
+  return changes;
+}
+
+const WHY = 'The device reports it active, but no logged command explains it: it may have been set up while logging or accounting was off, or before capwatch listened.';
+
+function sessionKind(type: string): DetectionKind {
+  if (/erspan/i.test(type)) return 'erspan';
+  if (/remote|rspan/i.test(type)) return 'rspan';
+  return 'span';
+}
+
+/** Detections (source `sweep`) for the active items no incident explains, with the severity policy of typed commands. */
+export function sweepDetections(check: DeviceCheck, items: Unexplained, collectors: CollectorNetworks): Detection[] {
+  const device = { address: check.address, hostname: check.device, platform: check.platform };
+  const event = (command: string, raw: unknown) => ({ time: check.checkedAt, receivedAt: check.checkedAt, device, command, context: [], source: 'sweep' as const, raw: JSON.stringify(raw) });
+  const detections: Detection[] = [];
+  for (const c of items.captures) {
+    const facts: Record<string, string> = { capture: c.name };
+    if (c.interfaces.length) facts.interfaces = c.interfaces.join(', ');
+    if (c.direction) facts.direction = c.direction;
+    if (c.file) facts.file = c.file;
+    const command = `capture ${c.name} active${facts.interfaces ? ` on ${facts.interfaces}` : ''}${c.direction ? ` (${c.direction})` : ''}${c.file ? ` to ${c.file}` : ''}`;
+    const a = assessSeverity({ level: 'high', kind: 'capture', action: 'start', command, facts }, collectors);
+    detections.push({ rule: 'capwatch-sweep-active-capture', title: 'Active packet capture found by SSH sweep', kind: 'capture', severity: a.severity, technique: 'T1040', event: event(command, c), facts: { ...facts, ...a.facts }, tradecraft: a.tradecraft, why: WHY });
+  }
+  for (const s of items.sessions) {
+    const facts: Record<string, string> = { session: s.id, sessionType: s.type };
+    if (s.sources.length) facts.interfaces = s.sources.join(', ');
+    if (s.destinations.length) facts.destinations = s.destinations.join(', ');
+    if (s.destinationIp) facts.destinationIp = s.destinationIp;
+    const to = s.destinationIp ?? (s.destinations.join(', ') || 'unknown destination');
+    const command = `monitor session ${s.id} (${s.type}) active: ${facts.interfaces ?? 'no source listed'} to ${to}`;
+    const kind = sessionKind(s.type);
+    const a = assessSeverity({ level: 'high', kind, action: 'session', command, facts }, collectors);
+    detections.push({ rule: 'capwatch-sweep-active-session', title: 'Active mirror session found by SSH sweep', kind, severity: a.severity, technique: 'T1040', event: event(command, s), facts: { ...facts, ...a.facts }, tradecraft: a.tradecraft, why: WHY });
+  }
+  return detections;
+}
