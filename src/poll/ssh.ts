@@ -49,6 +49,7 @@ const MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
 const PAGER = /(?:--More--|<--- More --->|---\(more(?: \d+%)?\)---)[\s\x08]*$/;
 // host#, host(config)#, switch# , asa/ctx/act# , user@host> , {master:0} is on its own line before Junos prompts.
 const PROMPT = /(?:^|[\r\n])([A-Za-z0-9][\w.\-@/:()~]{0,127} ?[#>]) ?$/;
+const LOGOUT_WAIT_MS = 1000;
 /** After a prompt-shaped tail, wait this long for more text before trusting it (a banner line can end in `#`). */
 const PROMPT_SETTLE_MS = 150;
 
@@ -66,10 +67,22 @@ export async function runDeviceCommands(login: SshLogin, commands: CommandSet, t
     if (transport !== 'shell') {
       try {
         const outputs: ShowOutput[] = [];
+        let used = false;
         for (const command of commands.show) {
-          // IOS closes the whole connection once an exec command is done: log in again for the next one.
-          if (!conn.alive) conn = await connect(login, o);
-          outputs.push({ command, output: await conn.exec(command, o.commandTimeoutMs) });
+          // IOS closes the whole connection once an exec command is done: log in again for the next one. A refusal
+          // on a connection that already ran a command may be that close arriving: it gets one fresh connection.
+          if (!conn.alive) [conn, used] = [await connect(login, o), false];
+          let output: string;
+          try {
+            output = await conn.exec(command, o.commandTimeoutMs);
+          } catch (err) {
+            if (!(err instanceof ExecRefused) || !used) throw err;
+            conn.end();
+            conn = await connect(login, o);
+            output = await conn.exec(command, o.commandTimeoutMs);
+          }
+          used = true;
+          outputs.push({ command, output });
         }
         return { transport: 'exec', outputs };
       } catch (err) {
@@ -253,7 +266,15 @@ async function runShell(stream: ClientChannel, where: string, commands: CommandS
       // The paging command's own answer does not matter: a pager left on shows as --More-- in the outputs after it.
       if (command !== commands.paging) outputs.push({ command, output: stripEchoAndPrompt(raw, command, prompt) });
     }
-    stream.end('exit\n');
+    // Log out as a person would, and give the device a moment to close the session itself.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, LOGOUT_WAIT_MS);
+      stream.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      stream.end('exit\n');
+    });
   } finally {
     stream.close();
   }

@@ -47,6 +47,8 @@ export interface SimDeviceOptions {
   execClosesConnection?: boolean;
   /** Exec output also pages (as if a pty were allocated): default false, exec output is never paged. */
   pageExec?: boolean;
+  /** Listen on this port (default: any free one): another device taking over an address, as after a hardware swap. */
+  port?: number;
 }
 export interface SimDevice {
   host: '127.0.0.1';
@@ -249,7 +251,7 @@ class Device implements SimDevice {
   async listen(): Promise<void> {
     await new Promise<void>((res, rej) => {
       this.net.once('error', rej);
-      this.net.listen(0, this.host, () => {
+      this.net.listen(this.o.port ?? 0, this.host, () => {
         this.net.off('error', rej);
         res();
       });
