@@ -238,8 +238,12 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof ConfigError) process.stderr.write(`capwatch: ${err.message}\n`);
-    else if (err instanceof RuleLoadError) process.stderr.write(`capwatch: rule ${err.file}: ${err.reason}\n`);
+    if (err instanceof ConfigError) {
+      // 2, like a usage error: 1 is `sweep`'s "an active capture was found".
+      process.stderr.write(`capwatch: ${err.message}\n`);
+      process.exitCode = 2;
+      return;
+    } else if (err instanceof RuleLoadError) process.stderr.write(`capwatch: rule ${err.file}: ${err.reason}\n`);
     else if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`capwatch: ${(err as Error).message}\nRun \`capwatch --help\` for usage.\n`);
       process.exitCode = 2;

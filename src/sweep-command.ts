@@ -13,7 +13,7 @@ import { Notifier } from './notify/notifier.js';
 import { activeItems, confirmationOf } from './poll/check.js';
 import type { StoredCheck } from './poll/check-store.js';
 import { Poller } from './poll/index.js';
-import { SelectionError, type InventorySpec } from './poll/inventory.js';
+import { SelectionError, selectDevices, type InventorySpec } from './poll/inventory.js';
 import type { SweepView } from './poll/sweep.js';
 import { cell, findingsTables, grid } from './table.js';
 
@@ -46,19 +46,20 @@ export async function sweepCommand(config: Config, o: SweepOptions): Promise<num
     const poller = new Poller(config, spec, { store, log, record: (d, c) => book.record(d, c), changed: () => {} });
     const order = new Map(poller.inventory.get().devices.map((d, i) => [d.name, i]));
     const bar = !o.json && stderr.isTTY ? new SingleBar({ format: 'sweep [{bar}] {value}/{total} devices  {eta_formatted} left  {last}', stream: stderr, hideCursor: true, clearOnComplete: true }) : undefined;
-    let sweep: ReturnType<Poller['sweep']>;
+    const selection = { names: o.devices, tags: o.tags };
+    let total: number;
     try {
-      sweep = poller.sweep({ names: o.devices, tags: o.tags }, { trigger: 'cli', ...(o.concurrency && { concurrency: o.concurrency }), onCheck: (c, done) => bar?.update(done, { last: cell(c.device) }) });
+      total = selectDevices(poller.inventory.get(), selection).length;
     } catch (err) {
       if (!(err instanceof SelectionError)) throw err;
       stderr.write(`capwatch sweep: ${err.message}\n`);
       return 2;
     }
-    const total = poller.sweeper.view(sweep.id)!.total;
     if (total === 0) {
       stderr.write('capwatch sweep: no device matches the selection\n');
       return 2;
     }
+    const sweep = poller.sweep(selection, { trigger: 'cli', ...(o.concurrency && { concurrency: o.concurrency }), onCheck: (c, done) => bar?.update(done, { last: cell(c.device) }) });
     bar?.start(total, 0, { last: '' });
     // Ctrl-C: no further device is started; the ones being checked finish and what is known is printed.
     const interrupt = () => poller.sweeper.stop();
@@ -90,7 +91,7 @@ function activeSummary(c: StoredCheck): string {
   if (!c.findings) return '-';
   const a = activeItems(c.findings);
   const items = [...a.captures.map((x) => `capture ${x.name}`), ...a.sessions.map((s) => `session ${s.id} (${s.type})`)];
-  return items.length ? cell(items.join(', ')) : '-';
+  return items.length ? cell(items.join(', '), 120) : '-';
 }
 
 function note(c: StoredCheck): string {

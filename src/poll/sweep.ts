@@ -78,7 +78,14 @@ export class Sweeper {
     this.deps.checks.startSweep(view);
     this.live.set(id, view);
     this.deps.log.info({ sweep: id, trigger: req.trigger, devices: devices.length, concurrency: req.concurrency }, 'sweep started');
-    const finished = this.runAll(view, devices, inventory, req).finally(() => this.live.delete(id));
+    const finished = this.runAll(view, devices, inventory, req)
+      .catch((err: unknown) => {
+        // Nobody may be waiting (a sweep started over HTTP): a failure is logged and ends the sweep, never the process.
+        this.deps.log.error({ sweep: id, err: (err as Error).message }, 'sweep failed');
+        view.status = 'interrupted';
+        return view;
+      })
+      .finally(() => this.live.delete(id));
     return { id, finished };
   }
 
