@@ -132,6 +132,22 @@ describe('a device that cannot give a complete answer', () => {
     expect(d.logins).toBe(0);
   });
 
+  it('logs in with a private key protected by a passphrase; a wrong passphrase is named as such', async () => {
+    const { utils } = await import('ssh2');
+    const pair = utils.generateKeyPairSync('ed25519', { passphrase: 'open sesame', cipher: 'aes256-ctr', rounds: 4 });
+    const d = await device('nxos', { users: { netops: { publicKey: pair.public } } });
+    const entry = { ...inventoryEntry(d, 'nxos', { username: 'netops', privateKey: pair.private, passphrase: 'open sesame' }) };
+    delete entry.password;
+    const c = await checkDevice(entry, settings);
+    expect(c.error).toBeUndefined();
+    expect(c.findings).toEqual(inspected('nxos', fixturesFor('nxos')));
+
+    const wrong = await checkDevice({ ...entry, passphrase: 'guess' }, settings);
+    expect(wrong).toMatchObject({ reachable: false, errorKind: 'auth' });
+    expect(wrong.error).toMatch(/private key cannot be used \(wrong or missing passphrase\)/);
+    expect(JSON.stringify(wrong)).not.toContain('guess');
+  });
+
   it('wrong host key: refused before logging in, naming both fingerprints', async () => {
     const d = await device('iosxe');
     const pinned = 'SHA256:+DiY3wvvV6TuJJhbpZisF/zLDA0zPMSvHdkr4UvCOqU';
