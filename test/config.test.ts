@@ -2,17 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildConfig, ConfigError, loadConfig } from '../src/config.js';
-
-function problems(input: unknown, env: NodeJS.ProcessEnv = {}): string[] {
-  try {
-    buildConfig(input, env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+import { buildConfig, loadConfig } from '../src/config.js';
+import { configProblems as problems } from './helpers/config.js';
 
 describe('configuration', () => {
   it('embedded defaults match DESIGN.md: syslog 5514 UDP+TCP, API on 127.0.0.1:8080, ./data/capwatch.db', () => {

@@ -5,21 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { utils } from 'ssh2';
 import { describe, expect, it } from 'vitest';
-import { buildConfig, ConfigError } from '../src/config.js';
+import { buildConfig } from '../src/config.js';
+import { configProblems as problems } from './helpers/config.js';
 import { findDevice, InventorySource, loadInventoryFile, selectDevices, type Inventory } from '../src/poll/inventory.js';
 
 const FP = 'SHA256:+DiY3wvvV6TuJJhbpZisF/zLDA0zPMSvHdkr4UvCOqU';
 const dir = mkdtempSync(join(tmpdir(), 'capwatch-inv-'));
-
-function problems(input: unknown, env: NodeJS.ProcessEnv = {}): string[] {
-  try {
-    buildConfig(input, env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
 
 function file(name: string, text: string): string {
   const f = join(dir, name);

@@ -1,16 +1,7 @@
 // The notify configuration: defaults, required secrets, unique names, ${ENV} URLs, and errors that never show a URL.
 import { describe, expect, it } from 'vitest';
-import { buildConfig, ConfigError } from '../src/config.js';
-
-function problems(input: unknown, env: NodeJS.ProcessEnv = {}): string[] {
-  try {
-    buildConfig(input, env);
-    return [];
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-}
+import { buildConfig } from '../src/config.js';
+import { configProblems as problems } from './helpers/config.js';
 
 describe('notify config', () => {
   it('defaults to no targets and the documented delivery timings', () => {
