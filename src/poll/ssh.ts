@@ -172,6 +172,7 @@ function connection(client: Client, where: string, isAlive: () => boolean): Conn
       return new Promise((resolve, reject) => {
         client.exec(command, (err, stream) => {
           if (err) return reject(new ExecRefused(err.message));
+          stream.on('error', () => {}); // the close that follows decides
           let exited = false;
           stream.once('exit', () => (exited = true));
           // A channel closed with an exit status, or on a connection still up, is a finished command; one that
@@ -185,6 +186,7 @@ function connection(client: Client, where: string, isAlive: () => boolean): Conn
         // A wide terminal keeps long lines from wrapping; the pager is turned off by command.
         client.shell({ term: 'vt100', cols: 511, rows: 24 }, (err, stream) => {
           if (err) return reject(new PollError('refused', `${where}: the device refused an interactive shell (${err.message})`));
+          stream.on('error', () => {}); // the close that follows decides
           runShell(stream, where, commands, timeoutMs).then(resolve, reject);
         });
       });
@@ -247,7 +249,6 @@ function collect(stream: ClientChannel, where: string, command: string, timeoutM
     stream.on('data', onData);
     stream.stderr.on('data', onData);
     stream.on('close', onClose);
-    stream.on('error', () => {}); // the close that follows decides
   });
 }
 
