@@ -62,38 +62,67 @@ const LEGACY: ConnectConfig['algorithms'] = {
 /** Logs in, runs the platform's commands over the transport the device accepts, logs out. */
 export async function runDeviceCommands(login: SshLogin, commands: CommandSet, transport: Transport, o: SshOptions): Promise<CommandRun> {
   for (const c of [commands.paging, ...commands.show]) assertReadOnly(c);
-  let conn = await connect(login, o);
+  const session = new Login(login, o);
   try {
     if (transport !== 'shell') {
       try {
-        const outputs: ShowOutput[] = [];
-        let used = false;
-        for (const command of commands.show) {
-          // IOS closes the whole connection once an exec command is done: log in again for the next one. A refusal
-          // on a connection that already ran a command may be that close arriving: it gets one fresh connection.
-          if (!conn.alive) [conn, used] = [await connect(login, o), false];
-          let output: string;
-          try {
-            output = await conn.exec(command, o.commandTimeoutMs);
-          } catch (err) {
-            if (!(err instanceof ExecRefused) || !used) throw err;
-            conn.end();
-            conn = await connect(login, o);
-            output = await conn.exec(command, o.commandTimeoutMs);
-          }
-          used = true;
-          outputs.push({ command, output });
-        }
-        return { transport: 'exec', outputs };
+        return { transport: 'exec', outputs: await execAll(session, commands.show, o.commandTimeoutMs) };
       } catch (err) {
-        if (!(err instanceof ExecRefused) || transport === 'exec') throw err instanceof ExecRefused ? new PollError('refused', `${login.host}:${login.port}: the device refused the exec request (${err.message})`) : err;
-        if (!conn.alive) conn = await connect(login, o);
+        if (!(err instanceof ExecRefused)) throw err;
+        if (transport === 'exec') throw new PollError('refused', `${login.host}:${login.port}: the device refused the exec request (${err.message})`);
       }
     }
-    return { transport: 'shell', outputs: await conn.shell(commands, o.commandTimeoutMs) };
+    return { transport: 'shell', outputs: await (await session.connection()).shell(commands, o.commandTimeoutMs) };
   } finally {
-    conn.end();
+    session.end();
   }
+}
+
+/** The connection to one device, opened again when the device closed it. */
+class Login {
+  private current: Connection | undefined;
+
+  constructor(
+    private readonly login: SshLogin,
+    private readonly o: SshOptions,
+  ) {}
+
+  async connection(fresh = false): Promise<Connection> {
+    if (fresh || !this.current?.alive) {
+      this.current?.end();
+      this.current = await connect(this.login, this.o);
+    }
+    return this.current;
+  }
+
+  end(): void {
+    this.current?.end();
+  }
+}
+
+/**
+ * Each command over its own exec channel. IOS closes the whole connection once an exec command is done, so the next
+ * one logs in again; a refusal on a connection that already ran a command may be that close arriving, and gets one
+ * fresh connection before it counts as a refusal.
+ */
+async function execAll(login: Login, commands: readonly string[], timeoutMs: number): Promise<ShowOutput[]> {
+  const outputs: ShowOutput[] = [];
+  let conn = await login.connection();
+  let used = false;
+  for (const command of commands) {
+    if (!conn.alive) [conn, used] = [await login.connection(), false];
+    let output: string;
+    try {
+      output = await conn.exec(command, timeoutMs);
+    } catch (err) {
+      if (!(err instanceof ExecRefused) || !used) throw err;
+      conn = await login.connection(true);
+      output = await conn.exec(command, timeoutMs);
+    }
+    used = true;
+    outputs.push({ command, output });
+  }
+  return outputs;
 }
 
 class ExecRefused extends Error {}
