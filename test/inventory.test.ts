@@ -7,7 +7,7 @@ import { utils } from 'ssh2';
 import { describe, expect, it } from 'vitest';
 import { buildConfig } from '../src/config.js';
 import { configProblems as problems } from './helpers/config.js';
-import { findDevice, InventorySource, loadInventoryFile, selectDevices, type Inventory } from '../src/poll/inventory.js';
+import { DeviceIndex, InventorySource, loadInventoryFile, selectDevices, type Inventory } from '../src/poll/inventory.js';
 
 const FP = 'SHA256:+DiY3wvvV6TuJJhbpZisF/zLDA0zPMSvHdkr4UvCOqU';
 const dir = mkdtempSync(join(tmpdir(), 'capwatch-inv-'));
@@ -129,11 +129,12 @@ describe('inventory', () => {
         { ...device, name: 'edge-sw2.dc1.example.net', address: '192.0.2.2', port: 22, platform: 'nxos', tags: [], transport: 'auto', legacyAlgorithms: false },
       ],
     };
-    expect(findDevice(inv, { address: '10.9.9.9', hostname: 'CORE-RTR1' })?.name).toBe('core-rtr1');
-    expect(findDevice(inv, { address: '10.9.9.9', hostname: 'core-rtr1.example.net' })?.name).toBe('core-rtr1');
-    expect(findDevice(inv, { address: '10.9.9.9', hostname: 'edge-sw2' })?.name).toBe('edge-sw2.dc1.example.net');
-    expect(findDevice(inv, { address: '192.0.2.2', hostname: 'Router' })?.name).toBe('edge-sw2.dc1.example.net');
-    expect(findDevice(inv, { address: '192.0.2.1' })?.name).toBe('core-rtr1');
-    expect(findDevice(inv, { address: '10.9.9.9', hostname: '192.0.2.77' })).toBeUndefined();
+    const index = new DeviceIndex(inv);
+    expect(index.find({ address: '10.9.9.9', hostname: 'CORE-RTR1' })?.name).toBe('core-rtr1');
+    expect(index.find({ address: '10.9.9.9', hostname: 'core-rtr1.example.net' })?.name).toBe('core-rtr1');
+    expect(index.find({ address: '10.9.9.9', hostname: 'edge-sw2' })?.name).toBe('edge-sw2.dc1.example.net');
+    expect(index.find({ address: '192.0.2.2', hostname: 'Router' })?.name).toBe('edge-sw2.dc1.example.net');
+    expect(index.find({ address: '192.0.2.1' })?.name).toBe('core-rtr1');
+    expect(index.find({ address: '10.9.9.9', hostname: '192.0.2.77' })).toBeUndefined();
   });
 });

@@ -12,8 +12,8 @@ import { CollectorNetworks } from '../src/detect/severity.js';
 import { loadRules } from '../src/detect/sigma/load.js';
 import { createLogger } from '../src/log.js';
 import { CheckStore } from '../src/poll/check-store.js';
-import type { Inventory, InventoryDevice } from '../src/poll/inventory.js';
-import { DevicePoller, diffFindings, sweepDetections, Sweeper, unexplained } from '../src/poll/sweep.js';
+import { DeviceIndex, type InventoryDevice } from '../src/poll/inventory.js';
+import { DevicePoller, diffFindings, Explanations, sweepDetections, Sweeper, unexplained } from '../src/poll/sweep.js';
 import type { DeviceFindings } from '../src/types.js';
 import { commandEvent } from './helpers/command-event.js';
 import { inventoryEntry, outputsFor, simDevice } from './helpers/devices.js';
@@ -48,11 +48,19 @@ describe('what no open incident explains', () => {
   const detector = new Detector({ rules: loadRules([builtinRulesDir]) });
 
   it('a capture or session named by a detection of an open incident is explained, whatever the case', () => {
-    const typed = detector.detect(commandEvent('monitor capture ntp interface GigabitEthernet0/0/0 both'));
-    expect(typed[0]!.facts.capture).toBe('ntp');
-    const incidents = [{ id: 'i', severity: 'high' as const, status: 'open' as const, device: { address: '192.0.2.1' }, firstSeen: new Date(), lastSeen: new Date(), detections: typed }];
+    const store = new Store(join(mkdtempSync(join(tmpdir(), 'capwatch-explain-')), 'db.sqlite'));
+    const book = new IncidentBook(store, { windowMs: 600_000, dedupeMs: 5_000 });
+    const device1 = { address: '192.0.2.1', hostname: 'core-rtr1' };
+    const typed = book.record(detector.detect(commandEvent('monitor capture ntp interface GigabitEthernet0/0/0 both', { device: device1 })))!;
+    expect(typed.added[0]!.facts.capture).toBe('ntp');
+    const index = new DeviceIndex({ devices: [{ name: 'core-rtr1', address: '192.0.2.1', port: 22, platform: 'iosxe', username: 'u', tags: [], transport: 'auto', legacyAlgorithms: false }] });
+    const explanations = new Explanations(store, index);
     const f = findings({ captures: [capture('NTP', true), capture('TAC', true), capture('OFF', false)], sessions: [session('10', true)] });
-    expect(unexplained(f, incidents)).toEqual({ captures: [capture('TAC', true)], sessions: [session('10', true)] });
+    expect(unexplained(f, explanations.of('core-rtr1'))).toEqual({ captures: [capture('TAC', true)], sessions: [session('10', true)] });
+    // Detections stored later are read too (and only those).
+    book.record(detector.detect(commandEvent('monitor session 10 source interface Gi1', { device: device1, user: 'mallory' })));
+    expect(unexplained(f, explanations.of('core-rtr1'))).toEqual({ captures: [capture('TAC', true)], sessions: [] });
+    expect(unexplained(f, explanations.of('edge-rtr2')).captures).toHaveLength(2);
   });
 
   it('sweep detections carry the facts and the severity policy of typed commands', () => {
@@ -101,9 +109,9 @@ describe('a sweep', () => {
     const { store, sweeper } = await setup();
     const d = await device();
     const entry = inventoryEntry(d, 'iosxe', { name: 'core-rtr1' });
-    const inv: Inventory = { devices: [entry] };
+    const inv = new DeviceIndex({ devices: [entry] });
 
-    const first = await sweeper.start(inv.devices, inv, { trigger: 'api', selection: {}, concurrency: 5 }).finished;
+    const first = await sweeper.start(inv.inventory.devices, inv, { trigger: 'api', selection: {}, concurrency: 5 }).finished;
     expect(first.status).toBe('done');
     const [result] = first.devices;
     expect(result!.openedIncident).toBeDefined();
@@ -118,7 +126,7 @@ describe('a sweep', () => {
     expect(incident.severity).toBe('critical'); // ERSPAN to 10.1.1.1 and no collector network configured
     expect(incident.confirmation).toMatchObject({ status: 'active-found' });
 
-    const second = await sweeper.start(inv.devices, inv, { trigger: 'api', selection: {}, concurrency: 5 }).finished;
+    const second = await sweeper.start(inv.inventory.devices, inv, { trigger: 'api', selection: {}, concurrency: 5 }).finished;
     expect(second.devices[0]!.openedIncident).toBeUndefined();
     expect(second.devices[0]!.changes).toEqual([]);
     expect(store.incidents()).toHaveLength(1);
@@ -130,7 +138,7 @@ describe('a sweep', () => {
     await d.close();
     running.pop();
     await device({ port, outputs: { ...outputsFor('iosxe'), 'show monitor capture': '' } });
-    const third = await sweeper.start(inv.devices, inv, { trigger: 'api', selection: {}, concurrency: 5 }).finished;
+    const third = await sweeper.start(inv.inventory.devices, inv, { trigger: 'api', selection: {}, concurrency: 5 }).finished;
     expect(third.devices[0]!.changes).toEqual([{ object: 'capture', id: 'NTP', change: 'gone' }]);
   });
 
@@ -138,18 +146,18 @@ describe('a sweep', () => {
     const { store, book, sweeper } = await setup();
     const d = await device();
     const entry = inventoryEntry(d, 'iosxe', { name: 'core-rtr1' });
-    const inv: Inventory = { devices: [entry] };
+    const inv = new DeviceIndex({ devices: [entry] });
     const detector = new Detector({ rules: loadRules([builtinRulesDir]) });
     const device1 = { address: '127.0.0.1', hostname: 'core-rtr1' };
     const typed = book.record(detector.detect(commandEvent('monitor capture NTP interface GigabitEthernet0/0/0 both', { device: device1 })))!;
     book.record(detector.detect(commandEvent('monitor session 10 type erspan-source', { device: device1 })));
     book.record(detector.detect(commandEvent('monitor session 20 type erspan-destination', { device: device1 })));
 
-    const swept = await sweeper.start(inv.devices, inv, { trigger: 'api', selection: {}, concurrency: 5 }).finished;
+    const swept = await sweeper.start(inv.inventory.devices, inv, { trigger: 'api', selection: {}, concurrency: 5 }).finished;
     expect(swept.devices[0]!.openedIncident).toBeUndefined();
 
     store.setIncidentStatus(typed.incident.id, 'resolved');
-    const after = await sweeper.start(inv.devices, inv, { trigger: 'api', selection: {}, concurrency: 5 }).finished;
+    const after = await sweeper.start(inv.inventory.devices, inv, { trigger: 'api', selection: {}, concurrency: 5 }).finished;
     expect(after.devices[0]!.openedIncident).toBeDefined();
     expect(store.incident(after.devices[0]!.openedIncident!)!.detections.map((x) => x.facts.capture ?? x.facts.session)).toEqual(['NTP', '10', '20']);
   });
@@ -159,7 +167,7 @@ describe('a sweep', () => {
     const d = await device();
     const entry: InventoryDevice = inventoryEntry(d, 'iosxe', { name: 'core-rtr1' });
     const other: InventoryDevice = { ...entry, name: 'edge-rtr2', port: 1 };
-    const inv: Inventory = { devices: [entry, other] };
+    const inv = new DeviceIndex({ devices: [entry, other] });
     const detector = new Detector({ rules: loadRules([builtinRulesDir]) });
     // Relayed syslog: the sender address (127.0.0.1) is the relay's, shared by both devices.
     book.record(detector.detect(commandEvent('monitor capture NTP interface GigabitEthernet0/0/0 both', { device: { address: '127.0.0.1', hostname: 'edge-rtr2' } })));
@@ -172,7 +180,7 @@ describe('a sweep', () => {
     const devices = await Promise.all([1, 2, 3, 4].map(() => device({ delayMs: 100 })));
     const entries = devices.map((d, i) => inventoryEntry(d, 'iosxe', { name: `r${i}` }));
     entries.push({ ...entries[0]!, name: 'dead', port: 1 });
-    const inv: Inventory = { devices: entries };
+    const inv = new DeviceIndex({ devices: entries });
     const started = Date.now();
     const progress: number[] = [];
     const v = await sweeper.start(entries, inv, { trigger: 'cli', selection: {}, concurrency: 2, onCheck: (_c, done) => progress.push(done) }).finished;

@@ -22,6 +22,8 @@ CREATE TABLE IF NOT EXISTS incidents (
 );
 CREATE INDEX IF NOT EXISTS incidents_last_seen ON incidents(last_seen);
 CREATE INDEX IF NOT EXISTS incidents_device ON incidents(device_key, last_seen);
+CREATE INDEX IF NOT EXISTS incidents_address ON incidents(device_address, last_seen);
+CREATE INDEX IF NOT EXISTS incidents_hostname ON incidents(device_hostname, last_seen);
 CREATE TABLE IF NOT EXISTS detections (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   incident_id TEXT NOT NULL REFERENCES incidents(id),
@@ -96,6 +98,15 @@ interface DetectionRow {
   raw: string;
 }
 
+export interface NamedObject {
+  /** Detection sequence number: increases with every detection stored. */
+  seq: number;
+  address: string;
+  hostname: string | null;
+  capture: string | null;
+  session: string | null;
+}
+
 /** The identity incidents, state and grouping use: a relay can front many devices, so a hostname wins. */
 export function deviceKey(device: DeviceRef): string {
   return device.hostname ?? device.address;
@@ -139,6 +150,12 @@ export class Store {
          ON CONFLICT(device_key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
       ),
       allState: this.db.prepare(`SELECT device_key, state FROM device_state`),
+      namedSince: this.db.prepare(
+        `SELECT d.seq, i.device_address AS address, i.device_hostname AS hostname,
+                json_extract(d.facts, '$.capture') AS capture, json_extract(d.facts, '$.session') AS session
+         FROM detections d JOIN incidents i ON i.id = d.incident_id
+         WHERE d.seq > ? AND i.status != 'resolved' AND (capture IS NOT NULL OR session IS NOT NULL) ORDER BY d.seq`,
+      ),
     };
   }
 
@@ -239,6 +256,14 @@ export class Store {
   /** Open incidents seen since `since`: the grouping window is rebuilt from these after a restart. */
   recentOpenIncidents(since: Date): Incident[] {
     return (this.stmts.recentOpen.all(since.getTime()) as IncidentRow[]).map((r) => this.hydrate(r));
+  }
+
+  /**
+   * The captures and mirror sessions that detections of open or acknowledged incidents name, stored after detection
+   * `afterSeq` (0: all), with the device they are on: what a sweep counts as explained.
+   */
+  namedObjects(afterSeq: number): NamedObject[] {
+    return this.stmts.namedSince.all(afterSeq) as NamedObject[];
   }
 
   saveDeviceState(key: string, state: unknown, at: Date): void {

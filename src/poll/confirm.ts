@@ -6,11 +6,11 @@ import type { Logger } from '../log.js';
 import type { Incident } from '../types.js';
 import { confirmationOf } from './check.js';
 import type { CheckStore } from './check-store.js';
-import { findDevice, type Inventory } from './inventory.js';
+import type { DeviceIndex } from './inventory.js';
 import type { DevicePoller } from './sweep.js';
 
 export interface ConfirmerDeps {
-  inventory: () => Inventory;
+  devices: () => DeviceIndex;
   poller: DevicePoller;
   store: Store;
   checks: CheckStore;
@@ -41,7 +41,7 @@ export class Confirmer {
     if (this.stopped) return;
     // A sweep's incident carries the check that found it.
     if (u.added.every((d) => d.event.source === 'sweep')) return;
-    const device = findDevice(this.deps.inventory(), u.incident.device);
+    const device = this.deps.devices().find(u.incident.device);
     if (!device) return;
     const id = u.incident.id;
     const now = Date.now();
@@ -67,7 +67,7 @@ export class Confirmer {
 
   private async confirm(incident: Incident): Promise<void> {
     // Looked up again: the inventory may have changed while the check waited.
-    const device = findDevice(this.deps.inventory(), incident.device);
+    const device = this.deps.devices().find(incident.device);
     if (!device) return;
     const check = await this.deps.poller.check(device);
     if (this.stopped) return;

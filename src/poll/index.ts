@@ -44,14 +44,14 @@ export class Poller {
     const checks = (this.checks = new CheckStore(deps.store.database));
     this.sweeper = new Sweeper({ poller, checks, store: deps.store, record: deps.record, collectors: new CollectorNetworks(config.detection.collectors), log });
     this.confirmer = p.confirmOnAlert
-      ? new Confirmer({ inventory: () => this.inventory.get(), poller, store: deps.store, checks, changed: deps.changed, log, delayMs: p.confirmDelaySeconds * 1000, maxDelayMs: Math.max(30_000, p.confirmDelaySeconds * 3000) })
+      ? new Confirmer({ devices: () => this.inventory.index(), poller, store: deps.store, checks, changed: deps.changed, log, delayMs: p.confirmDelaySeconds * 1000, maxDelayMs: Math.max(30_000, p.confirmDelaySeconds * 3000) })
       : undefined;
   }
 
   /** Starts a sweep of the selected devices (all of them by default). Throws SelectionError for an unknown name. */
   sweep(selection: DeviceSelection, req: Omit<SweepRequest, 'selection' | 'concurrency'> & { concurrency?: number }) {
-    const inventory = this.inventory.get();
-    return this.sweeper.start(selectDevices(inventory, selection), inventory, {
+    const index = this.inventory.index();
+    return this.sweeper.start(selectDevices(index.inventory, selection), index, {
       ...req,
       selection: { ...(selection.names?.length && { devices: [...selection.names] }), ...(selection.tags?.length && { tags: [...selection.tags] }) },
       concurrency: req.concurrency ?? this.config.poll.concurrency,

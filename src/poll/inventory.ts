@@ -120,6 +120,7 @@ export function loadInventoryFile(file: string, env: NodeJS.ProcessEnv = process
  */
 export class InventorySource {
   private inventory: Inventory;
+  private cachedIndex: DeviceIndex | undefined;
   private mtimeMs = 0;
 
   constructor(
@@ -140,6 +141,7 @@ export class InventorySource {
       if (m !== this.mtimeMs) {
         try {
           this.inventory = loadInventoryFile(this.spec.file, this.env);
+          this.cachedIndex = undefined;
           this.mtimeMs = m;
         } catch (err) {
           if (!(err instanceof ConfigError)) throw err;
@@ -148,6 +150,13 @@ export class InventorySource {
       }
     }
     return this.inventory;
+  }
+
+  /** The current inventory, indexed for finding the device an incident is about. */
+  index(): DeviceIndex {
+    const inventory = this.get();
+    if (this.cachedIndex?.inventory !== inventory) this.cachedIndex = new DeviceIndex(inventory);
+    return this.cachedIndex;
   }
 }
 
@@ -181,19 +190,33 @@ export function selectDevices(inventory: Inventory, sel: DeviceSelection): Inven
 export class SelectionError extends Error {}
 
 /**
- * The inventory device an incident's device is: by name = hostname (or the same short name, since syslog hosts may be
- * fully qualified and inventories not, or the other way round), else by address.
+ * Which inventory device an incident's device is: by name = hostname (or the same short name, since syslog hosts may
+ * be fully qualified and inventories not, or the other way round), else by address. Lookups are by map: a sweep asks
+ * once per incident it reads.
  */
-export function findDevice(inventory: Inventory, device: { address: string; hostname?: string }): InventoryDevice | undefined {
-  const host = device.hostname?.toLowerCase();
-  if (host !== undefined) {
-    const exact = inventory.devices.find((d) => d.name.toLowerCase() === host);
-    if (exact) return exact;
-    const short = shortName(host);
-    const same = short !== undefined ? inventory.devices.find((d) => shortName(d.name.toLowerCase()) === short) : undefined;
-    if (same) return same;
+export class DeviceIndex {
+  private readonly byName = new Map<string, InventoryDevice>();
+  private readonly byShortName = new Map<string, InventoryDevice>();
+  private readonly byAddress = new Map<string, InventoryDevice>();
+
+  constructor(readonly inventory: Inventory) {
+    // The first device listed wins a shared key, as it would in a search down the list.
+    const add = (m: Map<string, InventoryDevice>, key: string | undefined, d: InventoryDevice) => key !== undefined && !m.has(key) && m.set(key, d);
+    for (const d of inventory.devices) {
+      add(this.byName, d.name.toLowerCase(), d);
+      add(this.byShortName, shortName(d.name.toLowerCase()), d);
+      add(this.byAddress, d.address, d);
+    }
   }
-  return inventory.devices.find((d) => d.address === device.address);
+
+  find(device: { address: string; hostname?: string | null }): InventoryDevice | undefined {
+    const host = device.hostname?.toLowerCase();
+    if (host) {
+      const named = this.byName.get(host) ?? this.byShortName.get(shortName(host) ?? '');
+      if (named) return named;
+    }
+    return this.byAddress.get(device.address);
+  }
 }
 
 /** `core-rtr1` of `core-rtr1.example.net`; undefined for an address, whose first label means nothing. */

@@ -6,10 +6,10 @@ import type { IncidentUpdate } from '../alerts/incidents.js';
 import type { Store } from '../alerts/store.js';
 import { assessSeverity, type CollectorNetworks } from '../detect/severity.js';
 import type { Logger } from '../log.js';
-import type { CaptureFinding, Confirmation, Detection, DetectionKind, DeviceFindings, Incident, SessionFinding } from '../types.js';
+import type { CaptureFinding, Confirmation, Detection, DetectionKind, DeviceFindings, SessionFinding } from '../types.js';
 import { activeItems, checkDevice, confirmationOf, type DeviceCheck, type PollSettings } from './check.js';
 import type { CheckStore, FindingChange, StoredCheck, SweepRecord, SweepTrigger } from './check-store.js';
-import { findDevice, type Inventory, type InventoryDevice } from './inventory.js';
+import type { DeviceIndex, InventoryDevice } from './inventory.js';
 
 /** Checks devices, one login per device at a time: a sweep and a confirmation of the same device share one check. */
 export class DevicePoller {
@@ -71,14 +71,14 @@ export class Sweeper {
   }
 
   /** Starts a sweep; `finished` resolves when every device has an answer or an error. */
-  /** `inventory`: the whole inventory the devices come from, to tell which device an incident is about. */
-  start(devices: readonly InventoryDevice[], inventory: Inventory, req: SweepRequest): { id: string; finished: Promise<SweepView> } {
+  /** `index`: the whole inventory the devices come from, to tell which device an incident is about. */
+  start(devices: readonly InventoryDevice[], index: DeviceIndex, req: SweepRequest): { id: string; finished: Promise<SweepView> } {
     const id = randomUUID();
     const view: SweepView = { id, trigger: req.trigger, status: 'running', selection: req.selection, total: devices.length, startedAt: new Date(), done: 0, devices: [] };
     this.deps.checks.startSweep(view);
     this.live.set(id, view);
     this.deps.log.info({ sweep: id, trigger: req.trigger, devices: devices.length, concurrency: req.concurrency }, 'sweep started');
-    const finished = this.runAll(view, devices, inventory, req)
+    const finished = this.runAll(view, devices, new Explanations(this.deps.store, index), req)
       .catch((err: unknown) => {
         // Nobody may be waiting (a sweep started over HTTP): a failure is logged and ends the sweep, never the process.
         this.deps.log.error({ sweep: id, err: (err as Error).message }, 'sweep failed');
@@ -107,14 +107,14 @@ export class Sweeper {
     });
   }
 
-  private async runAll(view: SweepView, devices: readonly InventoryDevice[], inventory: Inventory, req: SweepRequest): Promise<SweepView> {
+  private async runAll(view: SweepView, devices: readonly InventoryDevice[], explanations: Explanations, req: SweepRequest): Promise<SweepView> {
     let next = 0;
     const worker = async () => {
       while (next < devices.length && !this.stopped) {
         const d = devices[next++]!;
         const check = await this.deps.poller.check(d);
         if (this.stopped) return;
-        const result = this.settle(view.id, check, inventory);
+        const result = this.settle(view.id, check, explanations);
         view.devices.push(result);
         view.done++;
         req.onCheck?.(result, view.done, view.total);
@@ -136,13 +136,13 @@ export class Sweeper {
   }
 
   /** Compares with the previous sweep, opens an incident for what nothing explains, stores the result. */
-  private settle(sweepId: string, check: DeviceCheck, inventory: Inventory): StoredCheck {
+  private settle(sweepId: string, check: DeviceCheck, explanations: Explanations): StoredCheck {
     const result: StoredCheck = { ...check, sweepId };
     try {
       if (check.findings) {
         const previous = this.deps.checks.previousFindings(check.device, sweepId);
         if (previous) result.changes = diffFindings(previous, check.findings);
-        const unexplainedItems = unexplained(check.findings, this.openIncidents(check, inventory));
+        const unexplainedItems = unexplained(check.findings, explanations.of(check.device));
         if (unexplainedItems.captures.length + unexplainedItems.sessions.length > 0) {
           const detections = sweepDetections(check, unexplainedItems, this.deps.collectors);
           const update = this.deps.record(detections, confirmationOf(check));
@@ -157,21 +157,6 @@ export class Sweeper {
     return result;
   }
 
-  /**
-   * Open or acknowledged incidents on the device. Found by its name or address, then kept only when the incident's
-   * device is this inventory device: a syslog relay's address is shared by every device behind it.
-   */
-  private openIncidents(check: DeviceCheck, inventory: Inventory): Incident[] {
-    const seen = new Map<string, Incident>();
-    for (const device of [check.device, check.address]) {
-      for (const status of ['open', 'acknowledged'] as const) {
-        for (const i of this.deps.store.incidents({ device, status, limit: 1000 })) {
-          if (findDevice(inventory, i.device)?.name === check.device) seen.set(i.id, i);
-        }
-      }
-    }
-    return [...seen.values()];
-  }
 }
 
 function activeCount(f: DeviceFindings): number {
@@ -184,20 +169,46 @@ interface Unexplained {
   sessions: SessionFinding[];
 }
 
-/** Active items that no detection of an open incident names (by capture name or session id). */
-export function unexplained(f: DeviceFindings, incidents: readonly Incident[]): Unexplained {
-  const captures = new Set<string>();
-  const sessions = new Set<string>();
-  for (const i of incidents) {
-    for (const d of i.detections) {
-      if (d.facts.capture !== undefined) captures.add(d.facts.capture.toLowerCase());
-      if (d.facts.session !== undefined) sessions.add(d.facts.session.toLowerCase());
+/** Capture names and session numbers (lowercase) that open incidents of one device name. */
+export interface Named {
+  captures: Set<string>;
+  sessions: Set<string>;
+}
+
+/**
+ * What open or acknowledged incidents explain, per inventory device, for the length of one sweep. Read whole once,
+ * then only the detections stored since (the store numbers them), so a sweep costs one pass over the open incidents
+ * however many devices share an address. An incident resolved during the sweep still counts until the next sweep.
+ */
+export class Explanations {
+  private readonly byDevice = new Map<string, Named>();
+  private lastSeq = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly index: DeviceIndex,
+  ) {}
+
+  of(device: string): Named {
+    for (const row of this.store.namedObjects(this.lastSeq)) {
+      this.lastSeq = row.seq;
+      const d = this.index.find(row);
+      if (!d) continue;
+      let named = this.byDevice.get(d.name);
+      if (!named) this.byDevice.set(d.name, (named = { captures: new Set(), sessions: new Set() }));
+      if (row.capture !== null) named.captures.add(String(row.capture).toLowerCase());
+      if (row.session !== null) named.sessions.add(String(row.session).toLowerCase());
     }
+    return this.byDevice.get(device) ?? { captures: new Set(), sessions: new Set() };
   }
+}
+
+/** Active items that no detection of an open incident names (by capture name or session id). */
+export function unexplained(f: DeviceFindings, named: Named): Unexplained {
   const active = activeItems(f);
   return {
-    captures: active.captures.filter((c) => !captures.has(c.name.toLowerCase())),
-    sessions: active.sessions.filter((s) => !sessions.has(s.id.toLowerCase())),
+    captures: active.captures.filter((c) => !named.captures.has(c.name.toLowerCase())),
+    sessions: active.sessions.filter((s) => !named.sessions.has(s.id.toLowerCase())),
   };
 }
 
