@@ -3,7 +3,7 @@
 // other over exec channels, drop the output, log out. No parsing, no storage, no comparison, no incidents: what the
 // SSH part of a sweep costs on this machine by itself.
 //
-// Usage: node dist/bench/sweep-baseline.js PLAN.json, with PLAN = {devices: [{port, fingerprint}], commands,
+// Usage: node dist/bench/sweep-baseline.js PLAN.json, with PLAN = {devices: [{host, port, fingerprint}], commands,
 // concurrency, connectTimeoutMs, commandTimeoutMs}. Prints one JSON line: {startedAt, finishedAt, devices: [{port,
 // durationMs, bytes, error?}]}.
 import { createHash } from 'node:crypto';
@@ -14,7 +14,7 @@ import type { Client as SshClient } from 'ssh2';
 const { Client } = ssh2;
 
 interface Plan {
-  devices: Array<{ port: number; fingerprint: string }>;
+  devices: Array<{ host: string; port: number; fingerprint: string }>;
   commands: string[];
   concurrency: number;
   connectTimeoutMs: number;
@@ -33,7 +33,7 @@ function fingerprint(key: Buffer): string {
   return `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
 }
 
-function login(port: number, expected: string): Promise<SshClient> {
+function login(host: string, port: number, expected: string): Promise<SshClient> {
   return new Promise((res, rej) => {
     const c = new Client();
     c.once('ready', () => res(c));
@@ -43,7 +43,7 @@ function login(port: number, expected: string): Promise<SshClient> {
     });
     c.on('keyboard-interactive', (_n, _i, _l, prompts, finish) => finish(prompts.map(() => 'secret')));
     c.connect({
-      host: '127.0.0.1',
+      host,
       port,
       username: 'admin',
       password: 'secret',
@@ -79,7 +79,7 @@ async function one(d: Plan['devices'][number]): Promise<Result> {
   const t0 = performance.now();
   let bytes = 0;
   try {
-    const c = await login(d.port, d.fingerprint);
+    const c = await login(d.host, d.port, d.fingerprint);
     try {
       for (const command of plan.commands) {
         const n = await exec(c, command);

@@ -38,6 +38,15 @@ const TARGET_S = 60;
 /** Active capture "NTP" (`show monitor capture`) and ERSPAN source + destination sessions (`show monitor session all`). */
 const FIXTURES = ['iosxe__show_monitor_capture__2.txt', 'iosxe__show_monitor_session_all__3.txt'];
 const SHOW = [...COMMANDS.iosxe.show];
+/**
+ * distinct (default): each device gets its own spelling of 127.0.0.1 in the inventory (127.00.0.1, 127.000.0.1, …:
+ * leading zeros, resolved by getaddrinfo), as in an inventory of real routers, where no two devices share an address.
+ * shared: every device is 127.0.0.1, ports apart (as behind one bastion or NAT address): the sweep then looks up every
+ * open incident of that address for every device, so its cost grows with devices × open incidents.
+ */
+const ADDRESSES = process.env.BENCH_ADDRESSES ?? 'distinct';
+if (ADDRESSES !== 'shared' && ADDRESSES !== 'distinct') throw new Error(`BENCH_ADDRESSES must be shared or distinct, got ${ADDRESSES}`);
+const address = (i: number) => (ADDRESSES === 'shared' ? '127.0.0.1' : `127.${'0'.repeat(1 + (i % 32))}.${'0'.repeat(1 + (Math.floor(i / 32) % 32))}.${'0'.repeat(Math.floor(i / 1024))}1`);
 
 // ---- children: every process this benchmark starts is tracked and stopped by PID, on success, failure or a signal.
 
@@ -217,7 +226,7 @@ async function capwatchRun(dir: string, client: string, repeat: number): Promise
     maxMs: durations.at(-1) ?? NaN,
     answered: v.devices.length - bad.length,
     errors: bad.length + (DEVICES - v.devices.length),
-    errorSamples: [...new Set(bad.map((d) => (d.error ?? `status ${d.status}`).replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:PORT')))].slice(0, 5),
+    errorSamples: [...new Set(bad.map((d) => (d.error ?? `status ${d.status}`).replace(/127\.[0.]+1:\d+/g, '127.0.0.1:PORT')))].slice(0, 5),
     incidents: v.devices.filter((d) => d.incident !== undefined).length,
   };
 }
@@ -241,7 +250,7 @@ async function baselineRun(dir: string, repeat: number): Promise<Run> {
     maxMs: durations.at(-1) ?? NaN,
     answered: v.devices.length - bad.length,
     errors: bad.length + (DEVICES - v.devices.length),
-    errorSamples: [...new Set(bad.map((d) => d.error!.replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:PORT')))].slice(0, 5),
+    errorSamples: [...new Set(bad.map((d) => d.error!.replace(/127\.[0.]+1:\d+/g, '127.0.0.1:PORT')))].slice(0, 5),
   };
 }
 
@@ -266,9 +275,9 @@ async function main(): Promise<void> {
     const devices = await startSims();
     console.error(`${devices.length} simulated devices in ${SIMS} processes (pids ${sims.map((p) => p.pid).join(', ')}) up in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const inventory = {
-      devices: devices.map((d, i) => ({ name: `sim${String(i + 1).padStart(4, '0')}`, address: '127.0.0.1', port: d.port, platform: 'iosxe', username: 'admin', password: 'secret', hostKey: d.fingerprint })),
+      devices: devices.map((d, i) => ({ name: `sim${String(i + 1).padStart(4, '0')}`, address: address(i), port: d.port, platform: 'iosxe', username: 'admin', password: 'secret', hostKey: d.fingerprint })),
     };
-    const plan = (n: number) => ({ devices: devices.slice(0, n), commands: SHOW, concurrency: CONCURRENCY, connectTimeoutMs: CONNECT_TIMEOUT_S * 1000, commandTimeoutMs: COMMAND_TIMEOUT_S * 1000 });
+    const plan = (n: number) => ({ devices: devices.slice(0, n).map((d, i) => ({ host: address(i), ...d })), commands: SHOW, concurrency: CONCURRENCY, connectTimeoutMs: CONNECT_TIMEOUT_S * 1000, commandTimeoutMs: COMMAND_TIMEOUT_S * 1000 });
     writeFileSync(join(root, 'plan.json'), JSON.stringify(plan(devices.length)));
 
     // Warm-up: the simulators' JIT, so the first measured client does not pay for it.
@@ -340,7 +349,7 @@ function report(all: Run[]): void {
 
   const floor = Math.ceil(DEVICES / CONCURRENCY) * SHOW.length * (DELAY_MS / 1000);
   console.log(
-    `\ncapwatch sweep benchmark: ${DEVICES} simulated IOS-XE devices in ${SIMS} ssh-sim processes, every command answered after ${DELAY_MS} ms ` +
+    `\ncapwatch sweep benchmark: ${DEVICES} simulated IOS-XE devices in ${SIMS} ssh-sim processes (inventory addresses: ${ADDRESSES === 'shared' ? 'all 127.0.0.1' : 'a distinct spelling of 127.0.0.1 each'}), every command answered after ${DELAY_MS} ms ` +
       `(real IOS-XE: ~100–500 ms per show command; the simulator's login is not delayed, a real one takes 0.5–2 s), ` +
       `${SHOW.length} commands per device over exec channels (${SHOW.map((c) => `\`${c}\``).join(', ')}), concurrency ${CONCURRENCY}, ` +
       `${REPEATS} repeat${REPEATS > 1 ? 's (medians, [each repeat])' : ''}; ${cpus().length} cores shared by the simulators, the client and this script, Node ${process.versions.node}. ` +
@@ -374,7 +383,7 @@ function report(all: Run[]): void {
   if (samples.length) console.log(`errors, e.g.:\n  ${samples.slice(0, 10).join('\n  ')}`);
   const out = join(ROOT, 'bench/results');
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, `sweep-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify({ devices: DEVICES, sims: SIMS, delayMs: DELAY_MS, concurrency: CONCURRENCY, runs: all }, null, 2));
+  writeFileSync(join(out, `sweep-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify({ devices: DEVICES, sims: SIMS, delayMs: DELAY_MS, concurrency: CONCURRENCY, addresses: ADDRESSES, runs: all }, null, 2));
   if (errors || worst >= TARGET_S) process.exitCode = 1;
 }
 
