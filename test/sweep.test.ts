@@ -175,6 +175,20 @@ describe('a sweep', () => {
     expect(swept.devices[0]!.openedIncident).toBeDefined();
   });
 
+  it('one login at a time per device: a second request shares the check in flight, unless it must see what happened since', async () => {
+    const d = await device({ delayMs: 100 });
+    const poller = new DevicePoller({ connectTimeoutMs: 3000, commandTimeoutMs: 3000, trustOnFirstUse: false }, log);
+    const entry = inventoryEntry(d, 'iosxe');
+    const first = poller.check(entry);
+    const shared = poller.check(entry);
+    expect(shared).toBe(first);
+    await new Promise((r) => setTimeout(r, 20));
+    const later = poller.check(entry, Date.now());
+    const [a, b] = await Promise.all([first, later]);
+    expect(b.checkedAt.getTime()).toBeGreaterThanOrEqual(a.checkedAt.getTime() + a.durationMs);
+    expect(d.logins).toBe(2);
+  });
+
   it('one device failing does not stop the others; concurrency is respected', async () => {
     const { sweeper } = await setup();
     const devices = await Promise.all([1, 2, 3, 4].map(() => device({ delayMs: 100 })));

@@ -69,7 +69,8 @@ export class Confirmer {
     // Looked up again: the inventory may have changed while the check waited.
     const device = this.deps.devices().find(incident.device);
     if (!device) return;
-    const check = await this.deps.poller.check(device);
+    // Only a check begun after the incident's latest detection can confirm it.
+    const check = await this.deps.poller.check(device, incident.lastSeen.getTime());
     if (this.stopped) return;
     const confirmation = confirmationOf(check);
     try {

@@ -13,25 +13,30 @@ import type { DeviceIndex, InventoryDevice } from './inventory.js';
 
 /** Checks devices, one login per device at a time: a sweep and a confirmation of the same device share one check. */
 export class DevicePoller {
-  private readonly inFlight = new Map<string, Promise<DeviceCheck>>();
+  private readonly inFlight = new Map<string, { startedAt: number; result: Promise<DeviceCheck> }>();
 
   constructor(
     private readonly settings: PollSettings,
     private readonly log: Logger,
   ) {}
 
-  check(d: InventoryDevice): Promise<DeviceCheck> {
+  /**
+   * The device's check: the one in flight, or a new one. `notBefore`: a check that began earlier cannot show what
+   * happened since (a confirmation asks about the commands that opened its incident), so it is waited for, then
+   * the device is checked again.
+   */
+  check(d: InventoryDevice, notBefore = 0): Promise<DeviceCheck> {
     const key = d.name.toLowerCase();
-    let p = this.inFlight.get(key);
-    if (!p) {
-      p = checkDevice(d, this.settings).then((c) => {
-        this.inFlight.delete(key);
-        if (c.hostKeyRecorded) this.log.warn({ device: d.name, address: d.address, port: d.port, fingerprint: c.hostKeyRecorded }, 'host key recorded on first use');
-        return c;
-      });
-      this.inFlight.set(key, p);
-    }
-    return p;
+    const running = this.inFlight.get(key);
+    if (running && running.startedAt >= notBefore) return running.result;
+    if (running) return running.result.then(() => this.check(d, notBefore));
+    const result = checkDevice(d, this.settings).then((c) => {
+      this.inFlight.delete(key);
+      if (c.hostKeyRecorded) this.log.warn({ device: d.name, address: d.address, port: d.port, fingerprint: c.hostKeyRecorded }, 'host key recorded on first use');
+      return c;
+    });
+    this.inFlight.set(key, { startedAt: Date.now(), result });
+    return result;
   }
 }
 
@@ -70,8 +75,10 @@ export class Sweeper {
     for (const v of this.live.values()) this.deps.checks.finishSweep(v.id, new Date(), 'interrupted');
   }
 
-  /** Starts a sweep; `finished` resolves when every device has an answer or an error. */
-  /** `index`: the whole inventory the devices come from, to tell which device an incident is about. */
+  /**
+   * Starts a sweep; `finished` resolves when every device has an answer or an error. `index`: the whole inventory the
+   * devices come from, to tell which device an incident is about.
+   */
   start(devices: readonly InventoryDevice[], index: DeviceIndex, req: SweepRequest): { id: string; finished: Promise<SweepView> } {
     const id = randomUUID();
     const view: SweepView = { id, trigger: req.trigger, status: 'running', selection: req.selection, total: devices.length, startedAt: new Date(), done: 0, devices: [] };
