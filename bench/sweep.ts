@@ -41,8 +41,8 @@ const SHOW = [...COMMANDS.iosxe.show];
 /**
  * distinct (default): each device gets its own spelling of 127.0.0.1 in the inventory (127.00.0.1, 127.000.0.1, …:
  * leading zeros, resolved by getaddrinfo), as in an inventory of real routers, where no two devices share an address.
- * shared: every device is 127.0.0.1, ports apart (as behind one bastion or NAT address): the sweep then looks up every
- * open incident of that address for every device, so its cost grows with devices × open incidents.
+ * shared: every device is 127.0.0.1, ports apart (as behind one bastion or NAT address, or incidents all carrying a
+ * syslog relay's address): once quadratic in devices × open incidents, kept as a regression check.
  */
 const ADDRESSES = process.env.BENCH_ADDRESSES ?? 'distinct';
 if (ADDRESSES !== 'shared' && ADDRESSES !== 'distinct') throw new Error(`BENCH_ADDRESSES must be shared or distinct, got ${ADDRESSES}`);

@@ -89,7 +89,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       return update;
     };
     if (config.inventory) {
-      poller = new Poller(config, config.inventory, { store, log: log.child({ component: 'poll' }), record, changed: (incident) => notifier.incidentChanged(incident) });
+      poller = new Poller(config, config.inventory, { store, log: log.child({ component: 'poll' }), metrics, record, changed: (incident) => notifier.incidentChanged(incident) });
     }
     const { detector, ingest } = buildDetection(config, metrics, log, (detections) => {
       record(detections);

@@ -41,9 +41,10 @@ export async function sweepCommand(config: Config, o: SweepOptions): Promise<num
   const store = new Store(config.storage.path);
   try {
     // Never started: incidents a sweep opens queue in the outbox, and the running service delivers them.
-    const notifier = new Notifier(store, config.notify, { ...deliveryOptions(config.notifyDelivery), ...(config.http.publicUrl && { publicUrl: config.http.publicUrl }), log, metrics: new Metrics() });
+    const metrics = new Metrics();
+    const notifier = new Notifier(store, config.notify, { ...deliveryOptions(config.notifyDelivery), ...(config.http.publicUrl && { publicUrl: config.http.publicUrl }), log, metrics });
     const book = new IncidentBook(store, { windowMs: config.incidents.windowSeconds * 1000, dedupeMs: config.incidents.dedupeSeconds * 1000, onSaved: (u) => notifier.enqueue(u) });
-    const poller = new Poller(config, spec, { store, log, record: (d, c) => book.record(d, c), changed: () => {} });
+    const poller = new Poller(config, spec, { store, log, metrics, record: (d, c) => book.record(d, c), changed: () => {} });
     const order = new Map(poller.inventory.get().devices.map((d, i) => [d.name, i]));
     const bar = !o.json && stderr.isTTY ? new SingleBar({ format: 'sweep [{bar}] {value}/{total} devices  {eta_formatted} left  {last}', stream: stderr, hideCursor: true, clearOnComplete: true }) : undefined;
     const selection = { names: o.devices, tags: o.tags };

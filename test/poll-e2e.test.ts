@@ -82,6 +82,8 @@ describe('confirm on alert', () => {
     expect(bodies.at(-1)).toMatchObject({ event: 'incident.updated', incident: { id: incident.id, confirmation: { status: 'active-found' } } });
     expect(d.commands.every((c) => /^(?:show |terminal length 0$|exit$)/.test(c))).toBe(true);
 
+    expect(await svc.api('/metrics')).toMatch(/^capwatch_device_checks_total\{status="active-found"\} 1$/m);
+
     // Stored with the incident: a restart keeps it.
     const db = new Database(svc.dbPath, { readonly: true });
     cleanups.push(async () => db.close());
@@ -97,6 +99,7 @@ describe('confirm on alert', () => {
     expect(incident).toMatchObject({ status: 'unreachable', error: expect.stringMatching(/authentication failed for user "admin"/) });
     expect(svc.logs()).not.toContain('wrong-Pa55');
     expect(svc.logs()).toMatch(/"msg":"incident confirmation"/);
+    expect(await svc.api('/metrics')).toMatch(/^capwatch_device_checks_total\{status="unreachable",error="auth"\} 1$/m);
   });
 });
 

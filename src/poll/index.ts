@@ -4,8 +4,11 @@ import type { IncidentUpdate } from '../alerts/incidents.js';
 import type { Store } from '../alerts/store.js';
 import type { Config } from '../config.js';
 import { CollectorNetworks } from '../detect/severity.js';
+import { Counter } from 'prom-client';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
 import type { Confirmation, Detection, Incident } from '../types.js';
+import { confirmationOf } from './check.js';
 import { CheckStore } from './check-store.js';
 import { Confirmer } from './confirm.js';
 import { KnownHosts } from './host-keys.js';
@@ -15,6 +18,7 @@ import { DevicePoller, Sweeper, type SweepRequest, type SweepView } from './swee
 export interface PollerDeps {
   store: Store;
   log: Logger;
+  metrics: Metrics;
   /** Files sweep detections as an incident (IncidentBook.record). */
   record: (detections: Detection[], confirmation: Confirmation) => IncidentUpdate | undefined;
   /** An incident got a confirmation: tell the chat targets. */
@@ -37,9 +41,16 @@ export class Poller {
     const log = deps.log;
     const p = config.poll;
     this.inventory = new InventorySource(spec, (err) => log.error({ problems: err.problems }, 'inventory not reloaded: keeping the last good one'));
+    const checked = new Counter({
+      name: 'capwatch_device_checks_total',
+      help: 'Devices checked over SSH (sweeps and confirmations), by outcome, and by error kind when the check failed',
+      labelNames: ['status', 'error'] as const,
+      registers: [deps.metrics.registry],
+    });
     const poller = new DevicePoller(
       { connectTimeoutMs: p.connectTimeoutSeconds * 1000, commandTimeoutMs: p.commandTimeoutSeconds * 1000, knownHosts: KnownHosts.load(p.knownHosts), trustOnFirstUse: p.trustOnFirstUse },
       log,
+      (c) => checked.inc({ status: confirmationOf(c).status, ...(c.errorKind && { error: c.errorKind }) }),
     );
     const checks = (this.checks = new CheckStore(deps.store.database));
     this.sweeper = new Sweeper({ poller, checks, store: deps.store, record: deps.record, collectors: new CollectorNetworks(config.detection.collectors), log });

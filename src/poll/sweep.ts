@@ -18,6 +18,8 @@ export class DevicePoller {
   constructor(
     private readonly settings: PollSettings,
     private readonly log: Logger,
+    /** Each finished check (metrics). */
+    private readonly onChecked: (c: DeviceCheck) => void = () => {},
   ) {}
 
   /**
@@ -33,6 +35,7 @@ export class DevicePoller {
     const result = checkDevice(d, this.settings).then((c) => {
       this.inFlight.delete(key);
       if (c.hostKeyRecorded) this.log.warn({ device: d.name, address: d.address, port: d.port, fingerprint: c.hostKeyRecorded }, 'host key recorded on first use');
+      this.onChecked(c);
       return c;
     });
     this.inFlight.set(key, { startedAt: Date.now(), result });
