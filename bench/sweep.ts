@@ -206,52 +206,44 @@ interface SweepJson {
   devices: Array<{ name: string; reachable: boolean; error?: string; status: string; durationMs: number; incident?: string }>;
 }
 
-/** `capwatch sweep --json`; exit 1 (an active capture or mirror found) is the expected outcome, 3 means a device failed. */
-async function capwatchRun(dir: string, client: string, repeat: number): Promise<Run> {
-  const m = await measured(dir, [CLI, 'sweep', '--config', join(dir, 'capwatch.yaml'), '--inventory', join(dir, 'inventory.yaml'), '--concurrency', String(CONCURRENCY), '--json']);
-  if (![0, 1, 3].includes(m.code)) throw failed('capwatch sweep', m);
-  const v = JSON.parse(m.stdout) as SweepJson;
-  const bad = v.devices.filter((d) => !d.reachable || d.error !== undefined || d.status !== 'active-found');
-  const durations = v.devices.map((d) => d.durationMs).sort((a, b) => a - b);
+/** One client's run from its process measurements and its own report: per-device durations and failures. */
+function run(client: string, repeat: number, m: Measured, loop: { startedAt: string; finishedAt?: string | null }, devices: Array<{ durationMs: number; failure?: string }>): Run {
+  const failures = devices.filter((d) => d.failure !== undefined).map((d) => d.failure!.replace(/127\.[0.]+1:\d+/g, '127.0.0.1:PORT'));
+  const durations = devices.map((d) => d.durationMs).sort((a, b) => a - b);
   return {
     client,
     repeat,
     wallS: m.wallS,
-    sweepS: (new Date(v.finishedAt ?? Date.now()).getTime() - new Date(v.startedAt).getTime()) / 1000,
+    sweepS: (new Date(loop.finishedAt ?? Date.now()).getTime() - new Date(loop.startedAt).getTime()) / 1000,
     peakRssMb: m.peakRssMb,
     cpuS: m.cpuS,
     simCpuS: m.simCpuS,
     p50Ms: pct(durations, 50),
     p99Ms: pct(durations, 99),
     maxMs: durations.at(-1) ?? NaN,
-    answered: v.devices.length - bad.length,
-    errors: bad.length + (DEVICES - v.devices.length),
-    errorSamples: [...new Set(bad.map((d) => (d.error ?? `status ${d.status}`).replace(/127\.[0.]+1:\d+/g, '127.0.0.1:PORT')))].slice(0, 5),
-    incidents: v.devices.filter((d) => d.incident !== undefined).length,
+    answered: devices.length - failures.length,
+    errors: failures.length + (DEVICES - devices.length),
+    errorSamples: [...new Set(failures)].slice(0, 5),
   };
+}
+
+/** `capwatch sweep --json`; exit 1 (an active capture or mirror found) is the expected outcome, 3 means a device failed. */
+async function capwatchRun(dir: string, client: string, repeat: number): Promise<Run> {
+  const m = await measured(dir, [CLI, 'sweep', '--config', join(dir, 'capwatch.yaml'), '--inventory', join(dir, 'inventory.yaml'), '--concurrency', String(CONCURRENCY), '--json']);
+  if (![0, 1, 3].includes(m.code)) throw failed('capwatch sweep', m);
+  const v = JSON.parse(m.stdout) as SweepJson;
+  const devices = v.devices.map((d) => ({
+    durationMs: d.durationMs,
+    ...(!d.reachable || d.error !== undefined || d.status !== 'active-found' ? { failure: d.error ?? `status ${d.status}` } : {}),
+  }));
+  return { ...run(client, repeat, m, v, devices), incidents: v.devices.filter((d) => d.incident !== undefined).length };
 }
 
 async function baselineRun(dir: string, repeat: number): Promise<Run> {
   const m = await measured(dir, [BASELINE, join(dir, 'plan.json')]);
   if (m.code !== 0) throw failed('sweep baseline', m);
   const v = JSON.parse(m.stdout) as { startedAt: string; finishedAt: string; devices: Array<{ durationMs: number; error?: string }> };
-  const bad = v.devices.filter((d) => d.error !== undefined);
-  const durations = v.devices.map((d) => d.durationMs).sort((a, b) => a - b);
-  return {
-    client: 'bare ssh2 loop',
-    repeat,
-    wallS: m.wallS,
-    sweepS: (new Date(v.finishedAt).getTime() - new Date(v.startedAt).getTime()) / 1000,
-    peakRssMb: m.peakRssMb,
-    cpuS: m.cpuS,
-    simCpuS: m.simCpuS,
-    p50Ms: pct(durations, 50),
-    p99Ms: pct(durations, 99),
-    maxMs: durations.at(-1) ?? NaN,
-    answered: v.devices.length - bad.length,
-    errors: bad.length + (DEVICES - v.devices.length),
-    errorSamples: [...new Set(bad.map((d) => d.error!.replace(/127\.[0.]+1:\d+/g, '127.0.0.1:PORT')))].slice(0, 5),
-  };
+  return run('bare ssh2 loop', repeat, m, v, v.devices.map((d) => ({ durationMs: d.durationMs, ...(d.error !== undefined && { failure: d.error }) })));
 }
 
 // ---- main
