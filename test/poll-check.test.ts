@@ -166,14 +166,14 @@ describe('a device that cannot give a complete answer', () => {
     const entry = inventoryEntry(d, 'iosxe');
     delete entry.hostKey;
 
-    const refused = await checkDevice(entry, { ...settings, knownHosts: KnownHosts.load(file) });
+    const refused = await checkDevice(entry, { ...settings, knownHosts: () => KnownHosts.load(file) });
     expect(refused).toMatchObject({ reachable: false, errorKind: 'host-key' });
     expect(refused.error).toContain(d.fingerprint);
 
-    const first = await checkDevice(entry, { ...settings, knownHosts: KnownHosts.load(file), trustOnFirstUse: true });
+    const first = await checkDevice(entry, { ...settings, knownHosts: () => KnownHosts.load(file), trustOnFirstUse: true });
     expect(first.hostKeyRecorded).toBe(d.fingerprint);
     expect(readFileSync(file, 'utf8')).toContain(`[127.0.0.1]:${d.port} ${d.publicKeyLine.split(' ').slice(0, 2).join(' ')}`);
-    const again = await checkDevice(entry, { ...settings, knownHosts: KnownHosts.load(file) });
+    const again = await checkDevice(entry, { ...settings, knownHosts: () => KnownHosts.load(file) });
     expect(again.error).toBeUndefined();
 
     // The same address and port, now answered by a device with another key.
@@ -183,7 +183,7 @@ describe('a device that cannot give a complete answer', () => {
     running.splice(running.indexOf(d), 1);
     const impostor = await device('iosxe', { hostKey: utils.generateKeyPairSync('ed25519').private, port });
     expect(impostor.port).toBe(port);
-    const changed = await checkDevice(entry, { ...settings, knownHosts: KnownHosts.load(file), trustOnFirstUse: true });
+    const changed = await checkDevice(entry, { ...settings, knownHosts: () => KnownHosts.load(file), trustOnFirstUse: true });
     expect(changed).toMatchObject({ reachable: false, errorKind: 'host-key' });
     expect(impostor.logins).toBe(0);
   });

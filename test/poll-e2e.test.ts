@@ -147,6 +147,29 @@ describe('sweeps over HTTP', () => {
     expect((await fetch(`http://127.0.0.1:${svc.http}/api/sweeps/nope`)).status).toBe(404);
   });
 
+  it('a host key added to known_hosts while the service runs is used by the next sweep', async () => {
+    const d = await device('asa');
+    const entry = inventoryEntry(d, 'asa');
+    delete entry.hostKey;
+    const svc = await startService({ config: { inventory: { devices: [entry] }, poll: pollFast } });
+    cleanups.push(() => svc.stop());
+    const sweep = async () => {
+      const { id } = (await (await fetch(`http://127.0.0.1:${svc.http}/api/sweeps`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()) as { id: string };
+      return eventually(async () => {
+        const v = await svc.api(`/api/sweeps/${id}`);
+        return v.status === 'done' && v.devices[0];
+      });
+    };
+    const refused = await sweep();
+    expect(refused).toMatchObject({ reachable: false, status: 'unreachable' });
+    expect(refused.error).toContain(d.fingerprint);
+    expect(d.logins).toBe(0);
+
+    // What `ssh-keyscan -p PORT 127.0.0.1 >> known_hosts` would add, checked by hand against the fingerprint.
+    writeFileSync(join(svc.dir, 'known_hosts'), `[127.0.0.1]:${d.port} ${d.publicKeyLine}\n`);
+    expect(await sweep()).toMatchObject({ reachable: true, status: 'active-found' });
+  });
+
   it('without an inventory the sweep API says so; scheduled sweeps run on their interval', async () => {
     const bare = await startService();
     cleanups.push(() => bare.stop());

@@ -10,7 +10,8 @@ import { PollError, runDeviceCommands, type PollErrorKind } from './ssh.js';
 export interface PollSettings {
   connectTimeoutMs: number;
   commandTimeoutMs: number;
-  knownHosts?: KnownHosts;
+  /** The known_hosts file as it is now (read again when it changes). */
+  knownHosts?: () => KnownHosts;
   trustOnFirstUse: boolean;
 }
 
@@ -45,7 +46,7 @@ export async function checkDevice(d: InventoryDevice, s: PollSettings, now: () =
         connectTimeoutMs: s.connectTimeoutMs,
         commandTimeoutMs: s.commandTimeoutMs,
         verifyHostKey: (blob) => {
-          const policy = { ...(d.hostKey !== undefined && { pinned: d.hostKey }), ...(s.knownHosts && { knownHosts: s.knownHosts }), trustOnFirstUse: s.trustOnFirstUse };
+          const policy = { ...(d.hostKey !== undefined && { pinned: d.hostKey }), ...(s.knownHosts && { knownHosts: s.knownHosts() }), trustOnFirstUse: s.trustOnFirstUse };
           const verdict = verifyHostKey(policy, d.address, d.port, blob);
           if (verdict.ok && verdict.recorded) recorded = verdict.fingerprint;
           return verdict;

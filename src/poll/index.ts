@@ -11,8 +11,10 @@ import type { Confirmation, Detection, Incident } from '../types.js';
 import { confirmationOf } from './check.js';
 import { CheckStore } from './check-store.js';
 import { Confirmer } from './confirm.js';
+import { ConfigError } from '../validate.js';
 import { KnownHosts } from './host-keys.js';
 import { InventorySource, selectDevices, type DeviceSelection, type InventorySpec } from './inventory.js';
+import { Reloading } from './reloading.js';
 import { DevicePoller, Sweeper, type SweepRequest, type SweepView } from './sweep.js';
 
 export interface PollerDeps {
@@ -47,8 +49,14 @@ export class Poller {
       labelNames: ['status', 'error'] as const,
       registers: [deps.metrics.registry],
     });
+    let knownHosts: Reloading<KnownHosts>;
+    try {
+      knownHosts = new Reloading(p.knownHosts, (f) => KnownHosts.load(f), (err) => log.error({ file: p.knownHosts, err: (err as Error).message }, 'known_hosts not reloaded: keeping what was read before'));
+    } catch (err) {
+      throw new ConfigError([`poll.knownHosts: ${(err as Error).message}`]);
+    }
     const poller = new DevicePoller(
-      { connectTimeoutMs: p.connectTimeoutSeconds * 1000, commandTimeoutMs: p.commandTimeoutSeconds * 1000, knownHosts: KnownHosts.load(p.knownHosts), trustOnFirstUse: p.trustOnFirstUse },
+      { connectTimeoutMs: p.connectTimeoutSeconds * 1000, commandTimeoutMs: p.commandTimeoutSeconds * 1000, knownHosts: () => knownHosts.get(), trustOnFirstUse: p.trustOnFirstUse },
       log,
       (c) => checked.inc({ status: confirmationOf(c).status, ...(c.errorKind && { error: c.errorKind }) }),
     );

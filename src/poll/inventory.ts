@@ -1,9 +1,10 @@
 // The devices capwatch may log into: a YAML inventory (a file, or inline under `inventory:` in the config), with
 // ${ENV} expansion so passwords stay out of the file. Problems name the key; they never echo a secret.
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { ajv, ConfigError, describeSchemaError, expandEnv } from '../validate.js';
 import { parseFingerprint } from './host-keys.js';
+import { Reloading } from './reloading.js';
 
 /** Platforms the poller has commands and show-output parsers for. */
 export const POLL_PLATFORMS = ['ios', 'iosxe', 'nxos', 'asa', 'junos'] as const;
@@ -119,37 +120,27 @@ export function loadInventoryFile(file: string, env: NodeJS.ProcessEnv = process
  * without a restart. A broken edit keeps the last good inventory and reports the problem through `onError`.
  */
 export class InventorySource {
-  private inventory: Inventory;
+  private readonly current: () => Inventory;
   private cachedIndex: DeviceIndex | undefined;
-  private mtimeMs = 0;
 
-  constructor(
-    private readonly spec: InventorySpec,
-    private readonly onError: (err: ConfigError) => void = () => {},
-    private readonly env: NodeJS.ProcessEnv = process.env,
-  ) {
-    if ('inline' in spec) this.inventory = spec.inline;
-    else {
-      this.mtimeMs = mtime(spec.file);
-      this.inventory = loadInventoryFile(spec.file, env);
+  constructor(spec: InventorySpec, onError: (err: ConfigError) => void = () => {}, env: NodeJS.ProcessEnv = process.env) {
+    if ('inline' in spec) {
+      this.current = () => spec.inline;
+      return;
     }
+    const file = new Reloading(
+      spec.file,
+      (f) => loadInventoryFile(f, env),
+      (err) => {
+        if (!(err instanceof ConfigError)) throw err;
+        onError(err);
+      },
+    );
+    this.current = () => file.get();
   }
 
   get(): Inventory {
-    if ('file' in this.spec) {
-      const m = mtime(this.spec.file);
-      if (m !== this.mtimeMs) {
-        try {
-          this.inventory = loadInventoryFile(this.spec.file, this.env);
-          this.cachedIndex = undefined;
-          this.mtimeMs = m;
-        } catch (err) {
-          if (!(err instanceof ConfigError)) throw err;
-          this.onError(err);
-        }
-      }
-    }
-    return this.inventory;
+    return this.current();
   }
 
   /** The current inventory, indexed for finding the device an incident is about. */
@@ -157,14 +148,6 @@ export class InventorySource {
     const inventory = this.get();
     if (this.cachedIndex?.inventory !== inventory) this.cachedIndex = new DeviceIndex(inventory);
     return this.cachedIndex;
-  }
-}
-
-function mtime(file: string): number {
-  try {
-    return statSync(file).mtimeMs;
-  } catch {
-    return -1;
   }
 }
 
