@@ -76,14 +76,9 @@ export async function sweepCommand(config: Config, o: SweepOptions): Promise<num
 }
 
 function exitStatus(v: SweepView): number {
-  if (v.devices.some((c) => c.findings && hasActive(c))) return 1;
+  if (v.devices.some((c) => confirmationOf(c).status === 'active-found')) return 1;
   if (v.devices.some((c) => !c.findings) || v.done < v.total) return 3;
   return 0;
-}
-
-function hasActive(c: StoredCheck): boolean {
-  const a = activeItems(c.findings!);
-  return a.captures.length + a.sessions.length > 0;
 }
 
 const STATUS_TEXT = { 'active-found': 'ACTIVE FOUND', 'none-found': 'none found', unsupported: 'unsupported', unreachable: 'not checked' } as const;

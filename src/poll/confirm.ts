@@ -24,8 +24,8 @@ export interface ConfirmerDeps {
 }
 
 interface Pending {
-  incident: Incident;
   timer: NodeJS.Timeout;
+  /** When the first change not yet checked arrived. */
   since: number;
 }
 
@@ -54,7 +54,7 @@ export class Confirmer {
       this.running.add(run);
     }, delay);
     timer.unref();
-    this.pending.set(id, { incident: u.incident, timer, since });
+    this.pending.set(id, { timer, since });
   }
 
   /** Drops checks not yet started and waits for those logging in now. */

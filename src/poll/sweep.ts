@@ -138,7 +138,7 @@ export class Sweeper {
     view.status = 'done';
     view.finishedAt = new Date();
     this.deps.checks.finishSweep(view.id, view.finishedAt);
-    const active = view.devices.filter((c) => c.findings && activeCount(c.findings) > 0).length;
+    const active = view.devices.filter((c) => confirmationOf(c).status === 'active-found').length;
     const failed = view.devices.filter((c) => c.error !== undefined).length;
     const opened = view.devices.filter((c) => c.openedIncident !== undefined).length;
     this.deps.log.info({ sweep: view.id, devices: view.total, withActive: active, failed, incidentsOpened: opened, seconds: (view.finishedAt.getTime() - view.startedAt.getTime()) / 1000 }, 'sweep finished');
@@ -167,11 +167,6 @@ export class Sweeper {
     return result;
   }
 
-}
-
-function activeCount(f: DeviceFindings): number {
-  const a = activeItems(f);
-  return a.captures.length + a.sessions.length;
 }
 
 interface Unexplained {
