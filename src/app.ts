@@ -58,6 +58,25 @@ export function buildDetection(config: Config, metrics: Metrics, log: Logger, on
   return { detector, ingest };
 }
 
+/**
+ * The alert half, shared by `serve` and `capwatch sweep`: incidents grouped and stored, each queued for the chat
+ * targets in the same transaction. The notifier sends only once started.
+ */
+export function buildAlerting(config: Config, store: Store, log: Logger, metrics: Metrics) {
+  const notifier = new Notifier(store, config.notify, {
+    ...deliveryOptions(config.notifyDelivery),
+    ...(config.http.publicUrl && { publicUrl: config.http.publicUrl }),
+    log,
+    metrics,
+  });
+  const book = new IncidentBook(store, {
+    windowMs: config.incidents.windowSeconds * 1000,
+    dedupeMs: config.incidents.dedupeSeconds * 1000,
+    onSaved: (update) => notifier.enqueue(update),
+  });
+  return { notifier, book };
+}
+
 export async function startApp(config: Config, log: Logger): Promise<RunningApp> {
   const metrics = new Metrics({ defaults: true });
   const store = new Store(config.storage.path);
@@ -67,17 +86,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
   let saveState = () => {};
   let poller: Poller | undefined;
   try {
-    const notifier = new Notifier(store, config.notify, {
-      ...deliveryOptions(config.notifyDelivery),
-      ...(config.http.publicUrl && { publicUrl: config.http.publicUrl }),
-      log: log.child({ component: 'notify' }),
-      metrics,
-    });
-    const book = new IncidentBook(store, {
-      windowMs: config.incidents.windowSeconds * 1000,
-      dedupeMs: config.incidents.dedupeSeconds * 1000,
-      onSaved: (update) => notifier.enqueue(update),
-    });
+    const { notifier, book } = buildAlerting(config, store, log.child({ component: 'notify' }), metrics);
     // Device state is written once a second, not per detection: a busy device's state is rewritten whole each time.
     const changedState = new Map<string, Date>();
     const record = (detections: Detection[], confirmation?: Confirmation) => {

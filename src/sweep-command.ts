@@ -3,13 +3,11 @@
 // no open incident explains opens an incident, whose alerts the running service sends from the shared outbox.
 import { SingleBar } from 'cli-progress';
 import { sweepJson } from './alerts/json.js';
-import { IncidentBook } from './alerts/incidents.js';
+import { buildAlerting } from './app.js';
 import { Store } from './alerts/store.js';
 import type { Config } from './config.js';
 import { createLogger } from './log.js';
 import { Metrics } from './metrics.js';
-import { deliveryOptions } from './notify/config.js';
-import { Notifier } from './notify/notifier.js';
 import { activeItems, confirmationOf } from './poll/check.js';
 import type { StoredCheck } from './poll/check-store.js';
 import { Poller } from './poll/index.js';
@@ -36,14 +34,13 @@ export async function sweepCommand(config: Config, o: SweepOptions): Promise<num
     stderr.write('capwatch sweep: no inventory: give --inventory FILE or set `inventory` in the configuration\n');
     return 2;
   }
-    // The report says what a run did (a host key recorded on first use included); the log adds only errors.
+  // The report says what a run did (a host key recorded on first use included); the log adds only errors.
   const log = createLogger({ level: config.log.level === 'debug' || config.log.level === 'trace' ? config.log.level : 'error', destination: stderr });
   const store = new Store(config.storage.path);
   try {
-    // Never started: incidents a sweep opens queue in the outbox, and the running service delivers them.
+    // The notifier is never started: incidents a sweep opens queue in the outbox, and the running service sends them.
     const metrics = new Metrics();
-    const notifier = new Notifier(store, config.notify, { ...deliveryOptions(config.notifyDelivery), ...(config.http.publicUrl && { publicUrl: config.http.publicUrl }), log, metrics });
-    const book = new IncidentBook(store, { windowMs: config.incidents.windowSeconds * 1000, dedupeMs: config.incidents.dedupeSeconds * 1000, onSaved: (u) => notifier.enqueue(u) });
+    const { book } = buildAlerting(config, store, log, metrics);
     const poller = new Poller(config, spec, { store, log, metrics, record: (d, c) => book.record(d, c), changed: () => {} });
     const order = new Map(poller.inventory.get().devices.map((d, i) => [d.name, i]));
     const bar = !o.json && stderr.isTTY ? new SingleBar({ format: 'sweep [{bar}] {value}/{total} devices  {eta_formatted} left  {last}', stream: stderr, hideCursor: true, clearOnComplete: true }) : undefined;

@@ -80,7 +80,6 @@ export function findingsJson(f: DeviceFindings): Record<string, unknown> {
   return json;
 }
 
-
 /** One device of a sweep (`capwatch sweep --json`, `GET /api/sweeps/:id`): the findings shape of `inspect --json`. */
 export function checkJson(c: StoredCheck) {
   return {
