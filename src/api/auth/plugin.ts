@@ -12,7 +12,7 @@ import { excerpt, RateLimitedLog, type Logger } from '../../log.js';
 import type { Metrics } from '../../metrics.js';
 import type { UserEntry } from '../config.js';
 import { DECOY_HASH, verifyPassword } from './passwords.js';
-import { hasRole, ROLES, type Principal, type Role } from './roles.js';
+import { hasRole, ROLES, type AuthMethod, type Principal, type Role } from './roles.js';
 import type { Session, SessionStore } from './sessions.js';
 import { sha256Hex, type TokenSet } from './tokens.js';
 
@@ -59,6 +59,8 @@ export function actorOf(req: FastifyRequest): Actor {
 export interface SessionStarter {
   /** Logs a person in: a new session, its cookie, an audit entry. Returns what `GET /api/session` answers. */
   start(req: FastifyRequest, reply: FastifyReply, who: Omit<Principal, 'sessionId'>): ReturnType<typeof sessionJson>;
+  /** Counts, logs and audits a refused login; `reason` must name no secret. */
+  failed(req: FastifyRequest, method: AuthMethod, name: string | undefined, reason: string): void;
 }
 
 declare module 'fastify' {
@@ -184,14 +186,15 @@ async function auth(app: FastifyInstance, o: AuthOptions): Promise<void> {
       req.principal = session.principal;
       return sessionJson(reply, session, o.sessionIdleSeconds);
     },
+    failed: loginFailed,
   };
   app.decorate('sessionStarter', starter);
 
-  function loginFailed(req: FastifyRequest, method: 'password' | 'token', name: string | undefined, reason: string) {
+  function loginFailed(req: FastifyRequest, method: AuthMethod, name: string | undefined, reason: string) {
     failures.inc({ method });
     const who = name === undefined ? undefined : excerpt(name, 64);
     warn.warn('http:login-failed', { method, user: who, address: req.ip, reason }, 'login failed');
-    o.audit.record({ actor: { name: who ?? '(token)', address: req.ip, method }, action: 'login-failed', details: { reason } });
+    o.audit.record({ actor: { name: who ?? `(${method})`, address: req.ip, method }, action: 'login-failed', details: { reason } });
   }
 
   app.get('/api/auth/methods', {
