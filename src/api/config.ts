@@ -141,6 +141,12 @@ export function httpProblems(h: HttpConfig): string[] {
   if (oidc) {
     if (!h.publicUrl) problems.push('http.auth.oidc: needs http.publicUrl (the redirect URI is <publicUrl>/auth/oidc/callback)');
     if (!ROLES.some((r) => (oidc.roles[r]?.length ?? 0) > 0)) problems.push('http.auth.oidc.roles: map at least one claim value to a role (admin, operator or viewer)');
+    // Over plain http the code, the tokens and the client secret would cross the network readable by anyone on the path.
+    const issuer = URL.canParse(oidc.issuer) ? new URL(oidc.issuer) : undefined;
+    if (!issuer) problems.push('http.auth.oidc.issuer: not a URL');
+    else if (issuer.protocol === 'http:' && !isLoopback(issuer.hostname.replace(/^\[(.*)\]$/, '$1'))) {
+      problems.push('http.auth.oidc.issuer: http:// is accepted only for an identity provider on this machine (127.0.0.1, ::1, localhost); use https://');
+    }
   }
   if (h.metrics.port !== undefined && h.metrics.port === h.port && h.port !== 0) problems.push('http.metrics.port: must differ from http.port');
   return problems;
