@@ -8,7 +8,7 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { AuditLog } from '../alerts/audit.js';
 import type { Changes } from '../alerts/changes.js';
 import type { Store } from '../alerts/store.js';
@@ -17,6 +17,7 @@ import type { Metrics } from '../metrics.js';
 import type { Poller } from '../poll/index.js';
 import { ConfigError } from '../validate.js';
 import { auditRoutes } from './audit.js';
+import { OIDC_CALLBACK_PATH, OIDC_LOGIN_PATH, oidcRoutes } from './auth/oidc.js';
 import { authPlugin } from './auth/plugin.js';
 import { SessionStore } from './auth/sessions.js';
 import { TokenSet } from './auth/tokens.js';
@@ -78,15 +79,17 @@ export async function startHttp(http: HttpConfig, deps: HttpDeps): Promise<HttpS
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }) as unknown as FastifyInstance;
 
+  // The OIDC callback's query carries the authorization code: only its path is logged.
+  const loggedUrl = (req: FastifyRequest) => (req.routeOptions.url === OIDC_CALLBACK_PATH ? OIDC_CALLBACK_PATH : req.url);
   app.addHook('onResponse', async (req, reply) => {
-    const line = { method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime), user: req.principal?.name, address: req.ip };
+    const line = { method: req.method, url: loggedUrl(req), status: reply.statusCode, ms: Math.round(reply.elapsedTime), user: req.principal?.name, address: req.ip };
     if (reply.statusCode >= 500) log.warn(line, 'request failed');
     else log.debug(line, 'request');
   });
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const status = err.statusCode ?? 500;
     if (status >= 500) {
-      log.error({ err, url: req.url }, 'request error');
+      log.error({ err, url: loggedUrl(req) }, 'request error');
       return reply.code(500).send({ error: 'internal error' });
     }
     if (err.code?.startsWith('FST_CSRF')) return reply.code(403).send({ error: 'CSRF token missing or invalid (send X-CSRF-Token from GET /api/session)' });
@@ -141,6 +144,8 @@ export async function startHttp(http: HttpConfig, deps: HttpDeps): Promise<HttpS
   sessions.expire();
   const expiry = setInterval(() => sessions.expire(), 10 * 60_000).unref();
   app.addHook('onClose', async () => clearInterval(expiry));
+  const secureCookies = tls !== undefined || http.publicUrl?.startsWith('https://') === true;
+  const oidc = http.auth.oidc;
   await app.register(authPlugin, {
     tokens,
     users: http.auth.users,
@@ -148,12 +153,17 @@ export async function startHttp(http: HttpConfig, deps: HttpDeps): Promise<HttpS
     audit: deps.audit,
     metrics: deps.metrics,
     log,
-    secureCookies: tls !== undefined || http.publicUrl?.startsWith('https://') === true,
+    secureCookies,
     sessionIdleSeconds: http.auth.sessionIdleMinutes * 60,
     sessionMaxSeconds: http.auth.sessionMaxHours * 3600,
     ...(http.metrics.token !== undefined && { metricsToken: http.metrics.token }),
     loginPerMinute: http.rateLimit.loginPerMinute,
+    ...(oidc && { oidc: { label: oidc.label, url: OIDC_LOGIN_PATH } }),
   });
+  if (oidc) {
+    // The configuration requires publicUrl with oidc: the redirect URI is built from it.
+    await app.register(oidcRoutes, { oidc, publicUrl: http.publicUrl!, key: sessions.secret('oidc-flow'), secureCookies, loginPerMinute: http.rateLimit.loginPerMinute, log });
+  }
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(healthRoutes, { metrics: deps.metrics, health: deps.health });
