@@ -21,13 +21,10 @@ export const errorRef = ref('Error');
 /** The device and operator fields every record shows alike (alerts/json.ts `whoWhere`). */
 const whoWhere = { device: str, deviceAddress: str, platform: str, user: nullable(str) };
 
+/** What every rendering of an incident starts with (alerts/json.ts `incidentHead`). */
+const incidentHead = { id: str, severity: { enum: SEVERITIES }, status: { enum: STATUSES }, ...whoWhere, firstSeen: time, lastSeen: time };
 const incidentProps = {
-  id: str,
-  severity: { enum: SEVERITIES },
-  status: { enum: STATUSES },
-  ...whoWhere,
-  firstSeen: time,
-  lastSeen: time,
+  ...incidentHead,
   detections: { type: 'array', items: ref('Detection') },
   confirmation: nullable(ref('Confirmation')),
 };
@@ -123,12 +120,7 @@ const SCHEMAS = [
     description: 'An incident without its detections, for lists',
     ...object(
       {
-        id: str,
-        severity: { enum: SEVERITIES },
-        status: { enum: STATUSES },
-        ...whoWhere,
-        firstSeen: time,
-        lastSeen: time,
+        ...incidentHead,
         detectionCount: { type: 'integer' },
         kinds: { type: 'array', items: { enum: KINDS } },
         rules: strings,
