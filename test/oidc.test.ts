@@ -1,9 +1,8 @@
 // Single sign-on end to end: the real capwatch service (built CLI) against a real OpenID Connect provider
 // (oidc-provider) on loopback, driven the way a browser would: redirects followed by hand, cookies kept in a jar.
 import { generateKeyPairSync } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer as createTcpServer, connect, type AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import Provider, { type Account, type KoaContextWithOIDC } from 'oidc-provider';
 import { afterEach, describe, expect, it } from 'vitest';
 import { configProblems } from './helpers/config.js';
@@ -182,10 +181,7 @@ async function serve(port: number, issuer: string, publicClient: boolean, extra:
       log: { level: 'debug' },
     },
   });
-  cleanups.push(async () => {
-    await svc.stop();
-    rmSync(svc.dir, { recursive: true, force: true });
-  });
+  cleanups.push(() => svc.stop());
   return svc;
 }
 
@@ -196,10 +192,7 @@ async function session(b: Browser, base: string): Promise<{ status: number; body
 
 /** Opens an incident the way a device would: archive logging of an ERSPAN session over syslog TCP. */
 async function openIncident(svc: Service): Promise<string> {
-  await new Promise<void>((resolve, reject) => {
-    const s = connect(svc.tcp, '127.0.0.1', () => s.end('<189>12: *Nov 22 10:01:00.812 UTC: %PARSER-5-CFGLOG_LOGGEDCMD: User:eve  logged command:monitor session 10 type erspan-source\n', () => resolve()));
-    s.on('error', reject);
-  });
+  await svc.sendSyslog(['<189>12: *Nov 22 10:01:00.812 UTC: %PARSER-5-CFGLOG_LOGGEDCMD: User:eve  logged command:monitor session 10 type erspan-source']);
   return eventually(async () => (await svc.api('/api/incidents')).incidents[0]?.id as string | undefined);
 }
 
