@@ -85,7 +85,10 @@ async function startIdp(o: { redirectUri: string; port?: number; groupsInIdToken
   server.on('request', (req, res) => {
     const url = new URL(req.url ?? '/', issuer);
     if (!url.pathname.startsWith('/interaction/')) return void handle(req, res);
-    provider.interactionFinished(req, res, { login: { accountId: url.searchParams.get('account') ?? '' } }, { mergeWithLastSubmission: false }).catch((err: Error) => {
+    const account = url.searchParams.get('account') ?? '';
+    // The account "cancel" stands for a person who gives up at the IdP's login page.
+    const result = account === 'cancel' ? { error: 'access_denied', error_description: 'End-User aborted interaction' } : { login: { accountId: account } };
+    provider.interactionFinished(req, res, result, { mergeWithLastSubmission: false }).catch((err: Error) => {
       res.statusCode = 500;
       res.end(err.message);
     });
@@ -273,7 +276,7 @@ describe('single sign-on (OIDC)', () => {
     expectNoSecretsLogged(svc, idp, [v.callback, o.callback].map((u) => u.searchParams.get('code')!));
   });
 
-  it('an account with no mapped group, or no groups at all, is refused and gets no session', async () => {
+  it('an account with no mapped group, or no groups at all, or one that cancels at the IdP, is refused and gets no session', async () => {
     const { svc, idp, base } = await setup({ groupsInIdToken: true });
     for (const account of ['mallory', 'nobody']) {
       const b = new Browser();
@@ -283,11 +286,19 @@ describe('single sign-on (OIDC)', () => {
       expect(b.cookie('capwatch_session')).toBeUndefined();
       expect((await session(b, base)).status).toBe(401);
     }
+    // Giving up at the IdP is refused too, and said so.
+    const quitter = new Browser();
+    const { result } = await signIn(quitter, base, 'cancel');
+    expect(result.status).toBe(403);
+    expect(await result.text()).toBe('Sign-in refused: the identity provider did not sign you in (access_denied).\n');
+    expect(quitter.cookie('capwatch_session')).toBeUndefined();
+
     const failed = (await svc.api('/api/audit?action=login-failed')).entries;
-    expect(failed.map((e: { actor: string; method: string }) => `${e.actor} ${e.method}`).sort()).toEqual(['mallory oidc', 'nobody oidc']);
+    expect(failed.map((e: { actor: string; method: string }) => `${e.actor} ${e.method}`).sort()).toEqual(['(oidc) oidc', 'mallory oidc', 'nobody oidc']);
+    expect(failed.find((e: { actor: string }) => e.actor === '(oidc)').details.reason).toBe('the identity provider answered access_denied');
     expect(failed.find((e: { actor: string }) => e.actor === 'mallory').details.reason).toBe('no capwatch role for groups ["staff","finance"]');
     expect((await svc.api('/api/audit?action=login')).entries).toEqual([]);
-    expect(await svc.api('/metrics')).toMatch(/^capwatch_login_failures_total\{method="oidc"\} 2$/m);
+    expect(await svc.api('/metrics')).toMatch(/^capwatch_login_failures_total\{method="oidc"\} 3$/m);
     expect(idp.issued.length).toBeGreaterThan(0);
   });
 

@@ -152,6 +152,8 @@ export async function oidcRoutes(app: FastifyInstance, o: OidcOptions): Promise<
       tokens = await client.authorizationCodeGrant(config, current, { pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce });
     } catch (err) {
       if (unreachable(err)) return refuse(req, reply, 502, undefined, `identity provider unreachable: ${reasonOf(err)}`, 'the identity provider cannot be reached just now; try again in a moment.');
+      // Cancelled or denied at the IdP: an OAuth error code, which says what happened without saying anything secret.
+      if (err instanceof client.AuthorizationResponseError) return refuse(req, reply, 403, undefined, reasonOf(err), `the identity provider did not sign you in (${excerpt(err.error, 64)}).`);
       return refuse(req, reply, 400, undefined, reasonOf(err), 'the identity provider\'s answer was not accepted; start again from the login page.');
     }
 
