@@ -105,11 +105,15 @@ export function App() {
     if (s) startLive();
   }, [s]);
 
-  if (!checked) return <p class="muted boot">Loading…</p>;
-  if (!s || r.page === 'login') {
-    if (s) { navigate(returnTo || '#/incidents'); return null; }
-    return <LoginPage onLogin={() => { navigate(returnTo && !returnTo.startsWith('#/login') ? returnTo : '#/incidents'); returnTo = ''; }} />;
-  }
+  // Logged in (at start, after login, or from another tab): the login page has nothing to do.
+  useEffect(() => {
+    if (!s || r.page !== 'login') return;
+    navigate(returnTo && !returnTo.startsWith('#/login') ? returnTo : '#/incidents');
+    returnTo = '';
+  }, [s, r.page]);
+
+  if (!checked || (s && r.page === 'login')) return <p class="muted boot">Loading…</p>;
+  if (!s) return <LoginPage />;
 
   let page;
   switch (r.page) {

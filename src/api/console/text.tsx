@@ -18,11 +18,12 @@ export function escapeText(s: string): string {
   return s.replace(SPECIAL, escapeChar);
 }
 
-function segments(s: string) {
+function segments(s: string, multiline = false) {
   const out: (string | JSX.Element)[] = [];
   let last = 0;
   for (const m of s.matchAll(SPECIAL)) {
     const i = m.index;
+    if (multiline && m[0] === '\n') continue;
     if (i > last) out.push(s.slice(last, i));
     out.push(<span class="esc">{escapeChar(m[0])}</span>);
     last = i + 1;
@@ -39,14 +40,23 @@ function head(s: string, n: number): string {
 
 const count = (n: number) => n.toLocaleString('en-US');
 
-/** Untrusted text. Longer than `max` (default 300): the start and a "show all" toggle. */
-export function Text({ value, max = 300, class: cls }: { value: string | null | undefined; max?: number; class?: string }) {
+interface TextProps {
+  value: string | null | undefined;
+  /** Longer text shows its start and a "show all" toggle. */
+  max?: number;
+  class?: string;
+  /** Keep line feeds as line breaks (comments); everywhere else they are shown as \n. */
+  multiline?: boolean;
+}
+
+/** Untrusted text. */
+export function Text({ value, max = 300, class: cls, multiline }: TextProps) {
   const [all, setAll] = useState(false);
   if (value === null || value === undefined || value === '') return <span class="none">—</span>;
   const long = value.length > max;
   return (
     <>
-      <bdi class={cls}>{segments(long && !all ? head(value, max) : value)}</bdi>
+      <bdi class={cls}>{segments(long && !all ? head(value, max) : value, multiline)}</bdi>
       {long && (
         <button type="button" class="more" onClick={(e) => { e.stopPropagation(); setAll(!all); }}>
           {all ? 'show less' : `… show all (${count(value.length)} chars)`}

@@ -12,10 +12,10 @@ export function AuditTable({ entries }: { entries: AuditEntry[] }) {
       <tbody>
         {entries.map((a) => (
           <tr data-testid="audit-row">
-            <td>{fmtTime(a.at)}</td>
+            <td class="nowrap">{fmtTime(a.at)}</td>
             <td><Text value={a.actor} max={80} /></td>
             <td>{a.role ?? '—'}{a.method ? <span class="muted"> ({a.method})</span> : null}</td>
-            <td><Text value={a.action} max={80} /></td>
+            <td class="nowrap"><Text value={a.action} max={80} /></td>
             <td>
               {a.incident ? (
                 <button type="button" class="link" onClick={() => navigate(hashOf('incident', a.incident!))}><Text value={a.target ?? a.incident} max={80} /></button>

@@ -3,6 +3,7 @@
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { fmtTime } from '../format';
 import { escapeText } from '../text';
 
 export interface Line {
@@ -30,6 +31,15 @@ function align(lines: Line[]): uPlot.AlignedData {
   return [xs, ...ys];
 }
 
+const pad = (n: number) => String(n).padStart(2, '0');
+/** 24-hour local times: a wall screen in a NOC reads 14:05, not 2:05pm. */
+function timeTicks(_u: uPlot, ticks: number[]): string[] {
+  return ticks.map((t) => {
+    const d = new Date(t * 1000);
+    return d.getHours() === 0 && d.getMinutes() === 0 ? `${pad(d.getMonth() + 1)}-${pad(d.getDate())}` : `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  });
+}
+
 const AXIS = { stroke: '#a8b3c4', grid: { stroke: 'rgba(255,255,255,0.07)' }, ticks: { stroke: 'rgba(255,255,255,0.15)' } };
 
 export function Chart({ title, unit, lines, testid }: Props) {
@@ -43,11 +53,11 @@ export function Chart({ title, unit, lines, testid }: Props) {
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true } },
       axes: [
-        { ...AXIS },
+        { ...AXIS, values: timeTicks },
         { ...AXIS, label: unit, size: 60, values: (_u, ticks) => ticks.map((t) => (Math.abs(t) >= 1000 ? `${+(t / 1000).toFixed(1)}k` : `${+t.toFixed(2)}`)) },
       ],
       series: [
-        {},
+        { value: (_u, v) => (v === null ? '--' : fmtTime(new Date(v * 1000).toISOString())) },
         ...lines.map((l) => ({ label: escapeText(l.label), stroke: l.color, width: 2, points: { show: false }, spanGaps: false })),
       ],
     };

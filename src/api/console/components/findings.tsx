@@ -82,7 +82,8 @@ export function BelievedSummary({ captures, sessions }: { captures: readonly Bel
         <li class={s.active ? 'on' : 'off'} title={`last change ${fmtTime(s.lastChange)}`}>
           <span class="what">session</span> <Text value={s.id} max={40} /> <span class="muted">({s.type})</span>{' '}
           {s.active ? <span class="pill pill-active">ACTIVE</span> : <span class="pill pill-off">{s.shut ? 'shut' : 'inactive'}</span>}{' '}
-          <span class="mono"><List items={s.sources} /> → <List items={s.destinations} /></span>
+          <span class="mono"><List items={s.sources} /> → </span>
+          {(s.destinations.length > 0 || !s.destinationIp) && <span class="mono"><List items={s.destinations} /></span>}
           {s.destinationIp && <> <span class="muted">ERSPAN</span> <span class="mono"><Text value={s.destinationIp} max={60} /></span></>}
         </li>
       ))}

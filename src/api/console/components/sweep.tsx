@@ -50,7 +50,7 @@ export function SweepButton({ label, devices, tags, onStarted, testid = 'sweep-b
   );
 }
 
-export function SweepProgress({ id, onDone }: { id: string; onDone?: (() => void) | undefined }) {
+export function SweepProgress({ id, onDone, onClose }: { id: string; onDone?: () => void; onClose: () => void }) {
   const [sweep, setSweep] = useState<Sweep | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
 
@@ -89,6 +89,8 @@ export function SweepProgress({ id, onDone }: { id: string; onDone?: (() => void
         <progress max={Math.max(total, 1)} value={done} />
         <span>{status === 'running' ? `sweeping… ${done} of ${total}` : `${status}: ${done} of ${total} devices checked`}</span>
         {error && <span class="error">{error}</span>}
+        <span class="spacer" />
+        {status !== 'running' && <button type="button" class="link" aria-label="Close the sweep result" onClick={onClose}>×</button>}
       </div>
       {sweep && status !== 'running' && sweep.devices && (
         <table class="grid small" data-testid="sweep-result">

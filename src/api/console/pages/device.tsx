@@ -83,7 +83,7 @@ export function DevicePage({ name }: { name: string }) {
           {d.inInventory && <SweepButton label="Sweep this device" devices={[d.name]} onStarted={setSweepId} />}
         </div>
       </header>
-      {sweepId && <SweepProgress id={sweepId} onDone={dev.reload} />}
+      {sweepId && <SweepProgress id={sweepId} onDone={dev.reload} onClose={() => setSweepId(undefined)} />}
       <div class="detail-grid">
         <div class="col-main">
           <section class="card" data-testid="device-believed">

@@ -78,7 +78,7 @@ export function DevicesPage() {
           </span>
         )}
       </div>
-      {sweepId && <SweepProgress id={sweepId} onDone={list.reload} />}
+      {sweepId && <SweepProgress id={sweepId} onDone={list.reload} onClose={() => setSweepId(undefined)} />}
       {list.error && <p class="error" role="alert">{list.error}</p>}
       {list.loading && !list.data ? <p class="muted">Loading…</p> : (
         <table class="grid devices">
@@ -96,9 +96,9 @@ export function DevicesPage() {
                   {d.hostname && d.hostname !== d.name && <div class="muted"><Text value={d.hostname} max={80} /></div>}
                   {d.tags.length > 0 && <div>{d.tags.map((t) => <span class="chip"><Text value={t} max={40} /></span>)}</div>}
                 </td>
-                <td class="mono"><Text value={d.address} max={60} /></td>
+                <td class="mono nowrap"><Text value={d.address} max={60} /></td>
                 <td><Text value={d.platform} max={20} /></td>
-                <td title={fmtTime(d.lastMessageAt)}>{fmtAgo(d.lastMessageAt)}<div class="muted">{fmtNum(d.messages)} msgs</div></td>
+                <td class="nowrap" title={fmtTime(d.lastMessageAt)}>{fmtAgo(d.lastMessageAt)}<div class="muted">{fmtNum(d.messages)} msgs</div></td>
                 <td><BelievedSummary captures={d.believed.captures} sessions={d.believed.sessions} /></td>
                 <td><CheckSummary check={d.lastCheck} /></td>
                 <td><Disagrees device={d} /></td>

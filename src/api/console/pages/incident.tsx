@@ -163,7 +163,7 @@ function Timeline({ timeline }: { timeline: TimelineEntry[] }) {
           <li class={`tl tl-${t.event}`}>
             <time>{fmtTime(t.at)}</time> <strong>{t.event}</strong>
             {t.by && <> by <Text value={t.by} max={80} /></>}
-            {t.text && <>: <Text value={t.text} /></>}
+            {t.text && <>: <Text value={t.text} multiline={t.event === 'comment'} /></>}
           </li>
         ))}
       </ol>
@@ -194,7 +194,7 @@ function Comments({ id, comments, onAdded }: { id: string; comments: Comment[]; 
         {comments.map((c) => (
           <li data-testid="comment">
             <div class="comment-head"><strong><Text value={c.author} max={80} /></strong> <span class="muted">{c.role} · {fmtTime(c.at)}</span></div>
-            <div class="comment-text"><Text value={c.text} max={4000} /></div>
+            <div class="comment-text"><Text value={c.text} max={4000} multiline /></div>
           </li>
         ))}
       </ul>

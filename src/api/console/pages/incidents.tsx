@@ -167,6 +167,7 @@ export function IncidentsPage({ route }: { route: Route }) {
         <a class="link" href={`api/incidents/export${exportQuery ? `${exportQuery}&` : '?'}format=csv`} download>Export CSV</a>
         <a class="link" href={`api/incidents/export${exportQuery ? `${exportQuery}&` : '?'}format=ndjson`} download>NDJSON</a>
       </div>
+      <div class="list">
       <div class={`irow ihead${operator ? ' with-actions' : ''}`} role="row">
         <span>Last seen</span><span>Severity</span><span>Status</span><span>Device</span><span>User</span>
         <span>Command (context › command) · rule</span><span>Kinds</span><span>Device check</span>{operator && <span />}
@@ -177,6 +178,7 @@ export function IncidentsPage({ route }: { route: Route }) {
         <VirtualList items={items} rowHeight={ROW_HEIGHT} keyOf={(i) => i.id} label="Incidents"
           render={(i) => <Row incident={i} fresh={now - (fresh.current.get(i.id) ?? 0) < 10_000} operator={operator} onChanged={onChanged} />} />
       )}
+      </div>
     </main>
   );
 }

@@ -19,7 +19,7 @@ function safeLocalUrl(url: string): string | null {
   return /^\/(?![/\\])/.test(url) ? url : null;
 }
 
-export function LoginPage({ onLogin }: { onLogin: () => void }) {
+export function LoginPage() {
   const [methods, setMethods] = useState<AuthMethods | null>(null);
   const [useToken, setUseToken] = useState(false);
   const [username, setUsername] = useState('');
@@ -40,7 +40,7 @@ export function LoginPage({ onLogin }: { onLogin: () => void }) {
     setBusy(true);
     setError(undefined);
     api.login(useToken ? { token: token.trim() } : { username, password }).then(
-      (s) => { setBusy(false); setPassword(''); setToken(''); signedIn(s); onLogin(); },
+      (s) => { setBusy(false); setPassword(''); setToken(''); signedIn(s); },
       (err: unknown) => { setBusy(false); setError(loginError(err)); },
     );
   };
