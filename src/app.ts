@@ -1,12 +1,14 @@
 // Wires sources → ingest → detection → incidents → store → API, and the SSH poller beside them. The only place
 // that knows all the parts.
 import { readFileSync } from 'node:fs';
-import Fastify, { LogController } from 'fastify';
+import { AuditLog } from './alerts/audit.js';
+import { Changes } from './alerts/changes.js';
 import { IncidentBook, type IncidentUpdate } from './alerts/incidents.js';
 import { deviceName } from './alerts/json.js';
 import { Store } from './alerts/store.js';
-import { apiRoutes } from './api/routes.js';
-import { sweepRoutes } from './api/sweeps.js';
+import { bootstrapToken, type BootstrapToken } from './api/auth/bootstrap.js';
+import { hasAuth } from './api/config.js';
+import { startHttp, type HttpServer } from './api/server.js';
 import type { Config } from './config.js';
 import { ContextTracker } from './detect/context.js';
 import { Detector } from './detect/detector.js';
@@ -16,23 +18,25 @@ import { RateLimitedLog, type Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { deliveryOptions } from './notify/config.js';
 import { Notifier } from './notify/notifier.js';
-import { builtinRulesDir } from './paths.js';
+import { builtinRulesDir, packageVersion } from './paths.js';
 import { startTcp } from './sources/tcp.js';
 import type { Listener } from './sources/types.js';
 import { startUdp } from './sources/udp.js';
 import { Poller } from './poll/index.js';
 import { startTacacsService } from './tacacs/index.js';
 import { warmUp } from './warmup.js';
-import type { Confirmation, Detection } from './types.js';
+import type { Confirmation, Detection, Incident } from './types.js';
 
 export interface RunningApp {
-  readonly http: { host: string; port: number };
+  readonly http: { host: string; port: number; url: string };
   readonly udp?: { host: string; port: number };
   readonly tcp?: { host: string; port: number };
   readonly tls?: { host: string; port: number };
   readonly tacacs?: { host: string; port: number };
   readonly tacacsTls?: { host: string; port: number };
   readonly store: Store;
+  /** The first-start admin token, when no user, token or identity provider is configured. */
+  readonly bootstrap?: BootstrapToken;
   /** Tell chat targets about an incident change that carries no new detection (confirmation, status). */
   readonly notifier: Notifier;
   /** The SSH poller, when an inventory is configured. */
@@ -81,24 +85,39 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
   const metrics = new Metrics({ defaults: true });
   const store = new Store(config.storage.path);
   const listeners: Listener[] = [];
-  let closeHttp: (() => Promise<unknown>) | undefined;
+  let httpServer: HttpServer | undefined;
   const stopTimers: Array<() => void> = [];
   let saveState = () => {};
   let poller: Poller | undefined;
   try {
     const { notifier, book } = buildAlerting(config, store, log.child({ component: 'notify' }), metrics);
+    const changes = new Changes();
+    const audit = new AuditLog(store.database, (entry) => changes.publish({ type: 'audit', entry }));
+    /** Chat targets and live watchers hear of an incident change that carries no new detection. */
+    const incidentChanged = (incident: Incident) => {
+      notifier.incidentChanged(incident);
+      changes.publish({ type: 'incident', id: incident.id });
+    };
     // Device state is written once a second, not per detection: a busy device's state is rewritten whole each time.
     const changedState = new Map<string, Date>();
     const record = (detections: Detection[], confirmation?: Confirmation) => {
       const update = book.record(detections, confirmation);
       if (update) {
         logIncident(log, update);
+        changes.publish({ type: 'incident', id: update.incident.id });
         poller?.confirmer?.incidentUpdated(update);
       }
       return update;
     };
     if (config.inventory) {
-      poller = new Poller(config, config.inventory, { store, log: log.child({ component: 'poll' }), metrics, record, changed: (incident) => notifier.incidentChanged(incident) });
+      poller = new Poller(config, config.inventory, {
+        store,
+        log: log.child({ component: 'poll' }),
+        metrics,
+        record,
+        changed: incidentChanged,
+        sweepProgress: (v) => changes.publish({ type: 'sweep', sweep: { id: v.id, status: v.status, total: v.total, done: v.done } }),
+      });
     }
     const { detector, ingest } = buildDetection(config, metrics, log, (detections) => {
       record(detections);
@@ -144,38 +163,39 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     const tacacs = await startTacacsService(config, { metrics, log, sink: ingest });
     if (tacacs) listeners.push({ address: tacacs.tcp, close: tacacs.close });
 
-    const http = Fastify({
-      loggerInstance: log.child({ component: 'http' }),
-      // Scrapes and health probes every few seconds would drown the log; API requests are worth a line.
-      logController: new LogController({ disableRequestLogging: (req) => req.url === '/metrics' || req.url === '/healthz' }),
-    });
-    closeHttp = () => http.close();
     const startedAt = Date.now();
-    await http.register(apiRoutes, {
+    const bootstrap = hasAuth(config.http.auth) ? undefined : bootstrapToken(config.storage.path);
+    httpServer = await startHttp(config.http, {
       store,
+      audit,
+      changes,
       metrics,
+      log,
       health: () => ({ uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) }),
       deliveries: (id) => notifier.deliveries(id),
       statusChanged: (incident) => {
         book.statusChanged(incident.id, incident.status);
-        notifier.incidentChanged(incident);
+        incidentChanged(incident);
       },
+      commented: (id) => changes.publish({ type: 'incident', id }),
+      poller,
+      sweeps: { maxConcurrency: config.poll.maxConcurrency, perUserPerMinute: config.poll.sweepsPerUserPerMinute },
+      ...(bootstrap && { bootstrap: bootstrap.entry }),
+      version: packageVersion,
     });
-    await http.register(sweepRoutes, { poller });
-    await http.listen({ host: config.http.host, port: config.http.port });
-    const httpAddr = http.server.address();
-    const httpPort = typeof httpAddr === 'object' && httpAddr ? httpAddr.port : config.http.port;
+    const http = httpServer;
     notifier.start();
     poller?.startService();
 
     const app: RunningApp = {
-      http: { host: config.http.host, port: httpPort },
+      http: http.address,
       ...(udp && { udp: udp.address }),
       ...(tcp && { tcp: tcp.address }),
       ...(tls && { tls: tls.address }),
       ...(tacacs && { tacacs: tacacs.tcp }),
       ...(tacacs?.tls && { tacacsTls: tacacs.tls }),
       store,
+      ...(bootstrap && { bootstrap }),
       notifier,
       ...(poller && { poller }),
       async stop() {
@@ -188,12 +208,15 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
         store.close();
       },
     };
-    log.info({ http: app.http, udp: app.udp, tcp: app.tcp, tls: app.tls, tacacs: app.tacacs, tacacsTls: app.tacacsTls, storage: config.storage.path }, 'capwatch listening');
+    if (bootstrap) {
+      log.warn({ file: bootstrap.file, url: http.address.url }, 'no users or tokens configured (http.auth): log in with the admin token in this file');
+    }
+    log.info({ http: app.http, metricsHttp: http.metricsAddress, udp: app.udp, tcp: app.tcp, tls: app.tls, tacacs: app.tacacs, tacacsTls: app.tacacsTls, storage: config.storage.path }, 'capwatch listening');
     return app;
   } catch (err) {
     for (const stopTimer of stopTimers) stopTimer();
     await Promise.allSettled(listeners.map((l) => l.close()));
-    await closeHttp?.();
+    await httpServer?.close();
     await poller?.stop();
     store.close();
     throw err;

@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // The one entry point: `capwatch serve | replay | rules | inspect | sweep | notify`.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { startApp } from './app.js';
+import { startApp, type RunningApp } from './app.js';
+import { ROLES } from './api/auth/roles.js';
+import { passwdCommand } from './commands/passwd.js';
+import { tokenCommand } from './commands/token.js';
 import { ConfigError, loadConfig } from './config.js';
 import { RuleLoadError } from './detect/sigma/load.js';
 import { createLogger } from './log.js';
-import { packageRoot } from './paths.js';
+import { packageVersion } from './paths.js';
 import { inspect, INSPECT_PLATFORMS, isInspectPlatform } from './inspect.js';
 import { notifyTest } from './notify/test-command.js';
 import { replay } from './replay.js';
@@ -31,7 +32,8 @@ const commands: Record<string, Command> = {
 
 Listens for syslog on UDP and TCP (default port 5514; TLS when syslog.tls has a certificate), reconstructs operator
 commands, detects packet capture and traffic mirroring, stores incidents in SQLite and serves the HTTP API
-(default http://127.0.0.1:8080: /healthz, /api/incidents, /metrics). Without --config the embedded defaults apply.
+and the operators' console (default http://127.0.0.1:8080/). Without --config the embedded defaults apply; with no
+user or token configured (http.auth), an admin token is written beside the database at first start.
 
 Options:
   -c, --config FILE   YAML configuration (\${ENV} expansion; unknown keys are errors)
@@ -42,6 +44,7 @@ Options:
       const config = loadConfig(values.config as string | undefined);
       const log = createLogger({ level: config.log.level });
       const app = await startApp(config, log);
+      if (process.stderr.isTTY) process.stderr.write(banner(app));
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           log.info({ signal }, 'shutting down');
@@ -165,6 +168,45 @@ could not be checked (and none showed anything active), 2 on a usage or configur
       });
     },
   },
+  passwd: {
+    summary: 'make a password hash for a console user (http.auth.users)',
+    usage: `capwatch passwd [--name NAME --role viewer|operator|admin]
+
+Asks for a password twice (nothing is shown as you type; from a pipe, the first line of standard input is read) and
+prints its scrypt hash. With --name, prints a whole http.auth.users entry to paste into the configuration.
+
+Options:
+  -n, --name NAME     the user's name, for a ready entry
+  -r, --role ROLE     viewer (read), operator (+ acknowledge, resolve, comment, sweep) or admin (+ rules, configuration)
+  -h, --help          this text`,
+    options: { name: { type: 'string', short: 'n' }, role: { type: 'string', short: 'r' } },
+    allowPositionals: false,
+    async run(values) {
+      const role = values.role as string | undefined;
+      if (role !== undefined && !(ROLES as readonly string[]).includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
+      return passwdCommand({ ...(values.name !== undefined && { name: values.name as string }), ...(role !== undefined && { role }) });
+    },
+  },
+  token: {
+    summary: 'make an API token for a machine or script (http.auth.tokens)',
+    usage: `capwatch token --name NAME [--role viewer|operator|admin]
+
+Prints a new random API token and the http.auth.tokens entry that grants it, which holds only the token's SHA-256.
+Send it as \`Authorization: Bearer <token>\`.
+
+Options:
+  -n, --name NAME     what the token is for (shown in the audit trail)
+  -r, --role ROLE     default viewer
+  -h, --help          this text`,
+    options: { name: { type: 'string', short: 'n' }, role: { type: 'string', short: 'r' } },
+    allowPositionals: false,
+    async run(values) {
+      if (values.name === undefined) throw new UsageError('token needs --name');
+      const role = (values.role as string | undefined) ?? 'viewer';
+      if (!(ROLES as readonly string[]).includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
+      return tokenCommand({ name: values.name as string, role });
+    },
+  },
   notify: {
     summary: 'send a sample incident to the configured chat and webhook targets',
     usage: `capwatch notify test [--target NAME] [--config FILE]
@@ -190,9 +232,19 @@ Exit status: 0 when every target accepted the message, 1 when any did not, 2 on 
 
 class UsageError extends Error {}
 
+/** What a person who just typed `npm start` needs: where to go, and how to get in. */
+function banner(app: RunningApp): string {
+  const lines = [`capwatch is running: open ${app.http.url}`];
+  const b = app.bootstrap;
+  if (b?.created) lines.push(`Log in with this admin token (kept in ${b.file}, mode 0600):`, `  ${b.token}`);
+  else if (b) lines.push(`Log in with the admin token in ${b.file}`);
+  if (b) lines.push('Configure http.auth (capwatch passwd, capwatch token) to give people their own logins.');
+  return `\n${lines.join('\n')}\n\n`;
+}
+
 function mainHelp(): string {
   const width = Math.max(...Object.keys(commands).map((c) => c.length));
-  return `capwatch ${version()} — catches packet capture and traffic mirroring on network devices (MITRE ATT&CK T1040)
+  return `capwatch ${packageVersion} — catches packet capture and traffic mirroring on network devices (MITRE ATT&CK T1040)
 
 Usage: capwatch <command> [options]
 
@@ -204,9 +256,6 @@ ${Object.entries(commands)
 Run \`capwatch <command> --help\` for a command's options.`;
 }
 
-function version(): string {
-  return (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
-}
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -215,7 +264,7 @@ async function main(argv: string[]): Promise<number> {
     return name === undefined ? 1 : 0;
   }
   if (name === '--version' || name === '-V') {
-    process.stdout.write(`${version()}\n`);
+    process.stdout.write(`${packageVersion}\n`);
     return 0;
   }
   const command = commands[name];

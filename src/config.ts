@@ -7,6 +7,7 @@ import { loadInventoryFile, parseInventory, type InventorySpec } from './poll/in
 import { ajv, ConfigError, describeSchemaError, expandEnv } from './validate.js';
 export { ConfigError } from './validate.js';
 import { notifyProblems, notifySchema, type NotifyConfig } from './notify/config.js';
+import { httpProblems, httpSchema, type HttpConfig } from './api/config.js';
 
 export interface Config {
   syslog: {
@@ -15,7 +16,7 @@ export interface Config {
     tcp: { enabled: boolean; port: number; maxFrameBytes: number; idleTimeoutSeconds: number; maxConnections: number };
     tls: { enabled: boolean; port: number; cert?: string; key?: string; ca?: string; requestCert: boolean };
   };
-  http: { host: string; port: number; publicUrl?: string };
+  http: HttpConfig;
   storage: { path: string };
   detection: {
     /** Load the rules shipped in rules/. */
@@ -64,6 +65,10 @@ export interface Config {
     sweepIntervalMinutes: number;
     /** Scheduled sweeps cover devices with any of these tags; empty = every device. */
     sweepTags: string[];
+    /** The most devices at once a sweep started over HTTP may ask for. */
+    maxConcurrency: number;
+    /** Sweeps one person (or token) may start over HTTP per minute. */
+    sweepsPerUserPerMinute: number;
   };
 }
 
@@ -103,11 +108,7 @@ const schema = object({
       requestCert: { type: 'boolean', default: false },
     }),
   }),
-  http: section({
-    host: { type: 'string', default: '127.0.0.1' },
-    port: { ...port, default: 8080 },
-    publicUrl: { type: 'string', pattern: '^https?://' },
-  }),
+  http: httpSchema(section, port),
   storage: section({ path: { type: 'string', minLength: 1, default: './data/capwatch.db' } }),
   detection: section({
     builtinRules: { type: 'boolean', default: true },
@@ -161,6 +162,8 @@ const schema = object({
     confirmDelaySeconds: { type: 'number', minimum: 0, default: 5 },
     sweepIntervalMinutes: { type: 'number', minimum: 0, default: 0 },
     sweepTags: strings,
+    maxConcurrency: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
+    sweepsPerUserPerMinute: { type: 'integer', minimum: 1, default: 5 },
   }),
 });
 
@@ -190,6 +193,7 @@ export function buildConfig(input: unknown, env: NodeJS.ProcessEnv = process.env
   }
   problems.push(...tacacsProblems(config.tacacs));
   problems.push(...notifyProblems(config.notify));
+  problems.push(...httpProblems(config.http));
   for (const [i, cidr] of config.detection.collectors.entries()) {
     if (!/^[0-9a-fA-F:.]+\/\d{1,3}$/.test(cidr)) problems.push(`detection.collectors[${i}]: not a CIDR network (got ${JSON.stringify(cidr)})`);
   }

@@ -1,5 +1,5 @@
 // Where capwatch's own files are, whether it runs from dist/ (installed) or from src/ (tests).
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,3 +15,4 @@ function findRoot(): string {
 
 export const packageRoot = findRoot();
 export const builtinRulesDir = join(packageRoot, 'rules');
+export const packageVersion = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;

@@ -10,7 +10,8 @@ describe('configuration', () => {
     const c = buildConfig({});
     expect(c.syslog.udp).toMatchObject({ enabled: true, port: 5514 });
     expect(c.syslog.tcp).toMatchObject({ enabled: true, port: 5514, maxFrameBytes: 65536 });
-    expect(c.http).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(c.http).toMatchObject({ host: '127.0.0.1', port: 8080, allowedHosts: [], bodyLimitBytes: 1024 * 1024, cors: { origins: [] } });
+    expect(c.http.auth).toEqual({ tokens: [], users: [], sessionIdleMinutes: 30, sessionMaxHours: 12 });
     expect(c.storage.path).toBe('./data/capwatch.db');
     expect(c.incidents).toEqual({ windowSeconds: 600, dedupeSeconds: 5 });
   });
@@ -29,6 +30,43 @@ describe('configuration', () => {
     expect(problems({ detection: { collectors: ['10.0.0.0/8', 'everywhere'] } })).toEqual(['detection.collectors[1]: not a CIDR network (got "everywhere")']);
     expect(problems({ syslog: { tls: { enabled: true } } })).toEqual(['syslog.tls: enabled needs both cert and key (PEM file paths)']);
     expect(problems({ http: { publicUrl: 'javascript:alert(1)' } })[0]).toMatch(/^http\.publicUrl: must match pattern/);
+  });
+
+  it('refuses to serve the API beyond loopback with nobody configured to log in, and names bad auth entries without their secrets', () => {
+    expect(problems({ http: { host: '0.0.0.0' } })).toEqual([
+      'http.host: 0.0.0.0 is reachable from other machines, so http.auth needs users, tokens or oidc (or bind 127.0.0.1)',
+    ]);
+    expect(problems({ http: { host: '::1' } })).toEqual([]);
+    const sha = 'a'.repeat(64);
+    expect(problems({ http: { host: '0.0.0.0', auth: { tokens: [{ name: 'grafana', role: 'viewer', sha256: sha }] } } })).toEqual([]);
+    const bad = problems({
+      http: {
+        auth: {
+          tokens: [
+            { name: 'ci', role: 'root', sha256: 'not-a-hash-s3cret' },
+            { name: 'x', role: 'viewer', sha256: sha },
+            { name: 'x', role: 'admin', sha256: sha },
+          ],
+          users: [{ name: 'alice', role: 'admin', passwordHash: 'hunter2' }],
+        },
+      },
+    });
+    expect(bad).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^http\.auth\.tokens\[0\]\.role: must be one of viewer, operator, admin/),
+        expect.stringMatching(/^http\.auth\.tokens\[0\]\.sha256: must match pattern/),
+        expect.stringMatching(/^http\.auth\.users\[0\]\.passwordHash: must match pattern/),
+      ]),
+    );
+    expect(bad.join('\n')).not.toMatch(/s3cret|hunter2/);
+    expect(problems({ http: { auth: { tokens: [{ name: 'x', role: 'viewer', sha256: sha }, { name: 'x', role: 'admin', sha256: sha }] } } })).toEqual([
+      'http.auth.tokens[1].name: "x" is used twice',
+    ]);
+    expect(problems({ http: { tls: { cert: '/c.pem' } } })).toEqual(['http.tls: needs both cert and key (PEM file paths)']);
+    expect(problems({ http: { auth: { oidc: { issuer: 'https://idp.example', clientId: 'capwatch' } } } })).toEqual([
+      'http.auth.oidc: needs http.publicUrl (the redirect URI is <publicUrl>/auth/oidc/callback)',
+      'http.auth.oidc.roles: map at least one claim value to a role (admin, operator or viewer)',
+    ]);
   });
 
   it('reports a missing environment variable by key without printing other values', () => {

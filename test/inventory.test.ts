@@ -34,6 +34,8 @@ describe('inventory', () => {
       confirmDelaySeconds: 5,
       sweepIntervalMinutes: 0,
       sweepTags: [],
+      maxConcurrency: 50,
+      sweepsPerUserPerMinute: 5,
     });
     expect(buildConfig({}).inventory).toBeUndefined();
   });

@@ -72,7 +72,7 @@ describe('notifications from the running service', () => {
     expect(inc.deliveries[0].deliveredAt).toEqual(expect.any(String));
 
     // resolving through the API tells the target
-    const res = await fetch(`http://127.0.0.1:${svc.http}/api/incidents/${id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"status":"resolved"}' });
+    const res = await svc.request(`/api/incidents/${id}`, { method: 'PATCH', json: { status: 'resolved' } });
     expect(res.status).toBe(200);
     await eventually(() => target.received.some((r) => JSON.parse(r.body).event === 'incident.resolved'));
     expect(svc.logs()).not.toContain('SECRETTOKEN');

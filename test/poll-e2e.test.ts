@@ -114,7 +114,7 @@ describe('sweeps over HTTP', () => {
       },
     });
     cleanups.push(() => svc.stop());
-    const post = (body: unknown) => fetch(`http://127.0.0.1:${svc.http}/api/sweeps`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (body: unknown) => svc.request('/api/sweeps', { method: 'POST', json: body });
 
     const res = await post({});
     expect(res.status).toBe(202);
@@ -144,7 +144,7 @@ describe('sweeps over HTTP', () => {
     expect(await unknown.json()).toEqual({ error: 'no device named "core-rtr9" in the inventory' });
     expect((await post({ concurrency: 0 })).status).toBe(400);
     expect((await svc.api('/api/sweeps')).sweeps.map((s: { id: string }) => s.id)).toContain(id);
-    expect((await fetch(`http://127.0.0.1:${svc.http}/api/sweeps/nope`)).status).toBe(404);
+    expect((await svc.request('/api/sweeps/nope')).status).toBe(404);
   });
 
   it('a host key added to known_hosts while the service runs is used by the next sweep', async () => {
@@ -154,7 +154,7 @@ describe('sweeps over HTTP', () => {
     const svc = await startService({ config: { inventory: { devices: [entry] }, poll: pollFast } });
     cleanups.push(() => svc.stop());
     const sweep = async () => {
-      const { id } = (await (await fetch(`http://127.0.0.1:${svc.http}/api/sweeps`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()) as { id: string };
+      const { id } = (await (await svc.request('/api/sweeps', { method: 'POST', json: {} })).json()) as { id: string };
       return eventually(async () => {
         const v = await svc.api(`/api/sweeps/${id}`);
         return v.status === 'done' && v.devices[0];
@@ -173,7 +173,7 @@ describe('sweeps over HTTP', () => {
   it('without an inventory the sweep API says so; scheduled sweeps run on their interval', async () => {
     const bare = await startService();
     cleanups.push(() => bare.stop());
-    const r = await fetch(`http://127.0.0.1:${bare.http}/api/sweeps`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const r = await bare.request('/api/sweeps', { method: 'POST', json: {} });
     expect(r.status).toBe(409);
     expect(((await r.json()) as { error: string }).error).toMatch(/no inventory configured/);
 

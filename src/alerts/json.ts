@@ -3,6 +3,8 @@ import { confirmationOf } from '../poll/check.js';
 import type { StoredCheck, SweepRecord } from '../poll/check-store.js';
 import type { SweepView } from '../poll/sweep.js';
 import type { Confirmation, Detection, DeviceFindings, DeviceRef, Incident } from '../types.js';
+import type { AuditEntry } from './audit.js';
+import type { IncidentSummary } from './store.js';
 
 export function deviceName(device: DeviceRef): string {
   return device.hostname ?? device.address;
@@ -53,6 +55,70 @@ export function incidentJson(i: Incident) {
     detections: i.detections.map(detectionJson),
     confirmation: i.confirmation ? confirmationJson(i.confirmation) : null,
   };
+}
+
+/** An incident in a list: counts and its most severe command instead of every detection. */
+export function incidentSummaryJson(s: IncidentSummary) {
+  return {
+    id: s.id,
+    severity: s.severity,
+    status: s.status,
+    ...whoWhere(s.device, s.user),
+    firstSeen: s.firstSeen.toISOString(),
+    lastSeen: s.lastSeen.toISOString(),
+    detectionCount: s.detectionCount,
+    kinds: s.kinds,
+    rules: s.rules,
+    headline: s.headline,
+    confirmation: s.confirmation ? { status: s.confirmation.status, checkedAt: s.confirmation.checkedAt.toISOString() } : null,
+  };
+}
+
+export function auditJson(e: AuditEntry) {
+  return {
+    id: e.id,
+    at: e.at.toISOString(),
+    actor: e.actor.name,
+    role: e.actor.role ?? null,
+    method: e.actor.method ?? null,
+    address: e.actor.address ?? null,
+    action: e.action,
+    target: e.target ?? null,
+    incident: e.incident ?? null,
+    details: e.details,
+  };
+}
+
+type TimelineEvent = 'opened' | 'detection' | 'confirmed' | 'acknowledged' | 'resolved' | 'comment';
+
+/**
+ * An incident's story in time order: opened, each later detection, the device check, and what people did (from the
+ * audit trail, the one record of it).
+ */
+export function timelineJson(i: Incident, audit: readonly AuditEntry[]) {
+  const items: Array<{ at: Date; event: TimelineEvent; by?: string; text?: string }> = [];
+  const first = i.detections[0];
+  items.push({ at: i.firstSeen, event: 'opened', ...(first && { text: `${first.title}: ${first.event.command}` }) });
+  for (const d of i.detections.slice(1)) items.push({ at: d.event.receivedAt, event: 'detection', text: `${d.title}: ${d.event.command}` });
+  if (i.confirmation) items.push({ at: i.confirmation.checkedAt, event: 'confirmed', text: i.confirmation.status });
+  for (const e of audit) {
+    const event = AUDIT_EVENTS[e.action];
+    if (!event) continue;
+    const text = typeof e.details.text === 'string' ? e.details.text : typeof e.details.comment === 'string' ? e.details.comment : undefined;
+    items.push({ at: e.at, event, by: e.actor.name, ...(text !== undefined && { text }) });
+  }
+  // Stable: equal times keep the order above (opened before what followed it).
+  return items.sort((a, b) => a.at.getTime() - b.at.getTime()).map((t) => ({ ...t, at: t.at.toISOString() }));
+}
+
+const AUDIT_EVENTS: Partial<Record<AuditEntry['action'], TimelineEvent>> = {
+  'incident.acknowledge': 'acknowledged',
+  'incident.resolve': 'resolved',
+  'incident.comment': 'comment',
+};
+
+export function commentJson(e: AuditEntry) {
+  return { id: e.id, at: e.at.toISOString(), author: e.actor.name, role: e.actor.role ?? null, text: String(e.details.text ?? '') };
 }
 
 /** What the device showed when capwatch logged in to check (null in an incident: not checked yet). */

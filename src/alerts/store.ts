@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Confirmation, Detection, DeviceRef, Incident, IncidentStatus, Severity } from '../types.js';
+import type { Confirmation, Detection, DetectionKind, DeviceRef, Incident, IncidentStatus, Severity } from '../types.js';
 import { SEVERITIES, severityRank } from '../types.js';
 
 const SCHEMA = `
@@ -55,13 +55,40 @@ CREATE TABLE IF NOT EXISTS device_state (
 `;
 
 export interface IncidentQuery {
+  id?: string;
   device?: string;
+  user?: string;
+  /** Incidents with at least one detection of this kind. */
+  kind?: DetectionKind;
   /** Minimum severity. */
   severity?: Severity;
+  /** lastSeen at or after / at or before. */
   since?: Date;
+  until?: Date;
   status?: IncidentStatus;
+  /** Paging backwards: incidents strictly older than this one in the list's order (lastSeen desc). */
+  after?: { lastSeen: Date; id: string };
   limit?: number;
 }
+
+/** An incident without its detections, for lists: what the most severe detection typed, and counts. */
+export interface IncidentSummary extends Omit<Incident, 'detections'> {
+  detectionCount: number;
+  kinds: DetectionKind[];
+  /** Rule titles, in the order first hit. */
+  rules: string[];
+  headline: { command: string; context: string[]; title: string; kind: DetectionKind; severity: Severity };
+}
+
+export type SeverityCounts = Record<Severity, number>;
+export interface IncidentCounts {
+  total: number;
+  bySeverity: SeverityCounts;
+  byStatus: Record<IncidentStatus, number>;
+}
+
+/** Summaries cut the headline command here: a list of 10,000 must not carry 10,000 commands of 64 KB. */
+export const HEADLINE_MAX_CHARS = 1000;
 
 interface IncidentRow {
   id: string;
@@ -230,27 +257,58 @@ export class Store {
   }
 
   incidents(q: IncidentQuery = {}): Incident[] {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (q.device) {
-      where.push('(device_key = ? OR device_address = ? OR device_hostname = ?)');
-      args.push(q.device, q.device, q.device);
+    const { where, args } = incidentFilter(q);
+    const sql = `SELECT * FROM incidents i ${where} ORDER BY last_seen DESC, id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, limit(q, 1000)) as IncidentRow[]).map((r) => this.hydrate(r));
+  }
+
+  /** Lists without detections: one query whatever the number, for the console's first screen of 10,000. */
+  incidentSummaries(q: IncidentQuery = {}): IncidentSummary[] {
+    const { where, args } = incidentFilter(q);
+    const sql = `SELECT i.*,
+        (SELECT COUNT(*) FROM detections d WHERE d.incident_id = i.id) AS detection_count,
+        (SELECT json_group_array(kind) FROM (SELECT DISTINCT kind FROM detections d WHERE d.incident_id = i.id)) AS kinds,
+        (SELECT json_group_array(title) FROM (SELECT title, MIN(seq) AS first FROM detections d WHERE d.incident_id = i.id GROUP BY title ORDER BY first)) AS rules,
+        (SELECT json_array(substr(command, 1, ${HEADLINE_MAX_CHARS}) || CASE WHEN length(command) > ${HEADLINE_MAX_CHARS} THEN '…' ELSE '' END, json(context), title, kind, severity)
+           FROM detections d WHERE d.incident_id = i.id ORDER BY ${SEVERITY_RANK_SQL} DESC, seq LIMIT 1) AS headline
+      FROM incidents i ${where} ORDER BY last_seen DESC, id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, limit(q, 10_000)) as SummaryRow[]).map((r) => {
+      const [command, context, title, kind, severity] = JSON.parse(r.headline ?? '["",[],"","capture","informational"]') as [string, string[], string, DetectionKind, Severity];
+      const { detections: _none, ...incident } = this.hydrate(r, false);
+      return {
+        ...incident,
+        detectionCount: r.detection_count,
+        kinds: JSON.parse(r.kinds) as DetectionKind[],
+        rules: JSON.parse(r.rules) as string[],
+        headline: { command, context, title, kind, severity },
+      };
+    });
+  }
+
+  /** How many incidents match, per severity and per status (the same filters as the list, all of them counted). */
+  incidentCounts(q: Omit<IncidentQuery, 'limit' | 'after'> = {}): IncidentCounts {
+    const { where, args } = incidentFilter(q);
+    const rows = this.db.prepare(`SELECT severity, status, COUNT(*) AS n FROM incidents i ${where} GROUP BY severity, status`).all(...args) as Array<{
+      severity: Severity;
+      status: IncidentStatus;
+      n: number;
+    }>;
+    const counts: IncidentCounts = {
+      total: 0,
+      bySeverity: { informational: 0, low: 0, medium: 0, high: 0, critical: 0 },
+      byStatus: { open: 0, acknowledged: 0, resolved: 0 },
+    };
+    for (const r of rows) {
+      counts.total += r.n;
+      counts.bySeverity[r.severity] += r.n;
+      counts.byStatus[r.status] += r.n;
     }
-    if (q.severity) {
-      where.push('severity_rank >= ?');
-      args.push(SEVERITIES.indexOf(q.severity));
-    }
-    if (q.since) {
-      where.push('last_seen >= ?');
-      args.push(q.since.getTime());
-    }
-    if (q.status) {
-      where.push('status = ?');
-      args.push(q.status);
-    }
-    const sql = `SELECT * FROM incidents ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY last_seen DESC, rowid DESC LIMIT ?`;
-    args.push(Math.min(Math.max(q.limit ?? 100, 1), 1000));
-    return (this.db.prepare(sql).all(...args) as IncidentRow[]).map((r) => this.hydrate(r));
+    return counts;
+  }
+
+  /** Runs `fn` in one transaction (a status change and its audit entry are written together). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
   }
 
   /** Open incidents seen since `since`: the grouping window is rebuilt from these after a restart. */
@@ -281,11 +339,12 @@ export class Store {
     this.db.close();
   }
 
-  private hydrate(row: IncidentRow): Incident {
+  private hydrate(row: IncidentRow, withDetections = true): Incident {
     const device: DeviceRef = { address: row.device_address };
     if (row.device_hostname) device.hostname = row.device_hostname;
     if (row.platform) device.platform = row.platform as DeviceRef['platform'];
-    const detections = (this.stmts.detectionsOf.all(row.id) as DetectionRow[]).map((d): Detection => ({
+    const rows = withDetections ? (this.stmts.detectionsOf.all(row.id) as DetectionRow[]) : [];
+    const detections = rows.map((d): Detection => ({
       rule: d.rule,
       title: d.title,
       kind: d.kind,
@@ -320,6 +379,39 @@ export class Store {
       ...(row.confirmation !== null && { confirmation: parseConfirmation(row.confirmation) }),
     };
   }
+}
+
+interface SummaryRow extends IncidentRow {
+  detection_count: number;
+  kinds: string;
+  rules: string;
+  headline: string | null;
+}
+
+const SEVERITY_RANK_SQL = `CASE severity ${SEVERITIES.map((s, i) => `WHEN '${s}' THEN ${i}`).join(' ')} END`;
+
+function limit(q: IncidentQuery, max: number): number {
+  return Math.min(Math.max(q.limit ?? 100, 1), max);
+}
+
+/** The WHERE clause every incident list, count and export shares (table alias `i`). */
+function incidentFilter(q: IncidentQuery): { where: string; args: unknown[] } {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  const add = (sql: string, ...v: unknown[]) => {
+    where.push(sql);
+    args.push(...v);
+  };
+  if (q.id !== undefined) add('i.id = ?', q.id);
+  if (q.device) add('(i.device_key = ? OR i.device_address = ? OR i.device_hostname = ?)', q.device, q.device, q.device);
+  if (q.user !== undefined) add('i.user = ?', q.user);
+  if (q.kind !== undefined) add('EXISTS (SELECT 1 FROM detections d WHERE d.incident_id = i.id AND d.kind = ?)', q.kind);
+  if (q.severity) add('i.severity_rank >= ?', SEVERITIES.indexOf(q.severity));
+  if (q.since) add('i.last_seen >= ?', q.since.getTime());
+  if (q.until) add('i.last_seen <= ?', q.until.getTime());
+  if (q.status) add('i.status = ?', q.status);
+  if (q.after) add('(i.last_seen < ? OR (i.last_seen = ? AND i.id < ?))', q.after.lastSeen.getTime(), q.after.lastSeen.getTime(), q.after.id);
+  return { where: where.length ? `WHERE ${where.join(' AND ')}` : '', args };
 }
 
 function parseConfirmation(json: string): Confirmation {

@@ -25,6 +25,15 @@ export interface PollerDeps {
   record: (detections: Detection[], confirmation: Confirmation) => IncidentUpdate | undefined;
   /** An incident got a confirmation: tell the chat targets. */
   changed: (incident: Incident) => void;
+  /** A sweep started, checked a device, or ended. */
+  sweepProgress?: (view: SweepView) => void;
+}
+
+/** The same devices are being swept already (`id`): a second sweep would log into each of them twice. */
+export class SweepBusyError extends Error {
+  constructor(readonly id: string) {
+    super(`a sweep of the same devices is running (${id})`);
+  }
 }
 
 export class Poller {
@@ -61,18 +70,32 @@ export class Poller {
       (c) => checked.inc({ status: confirmationOf(c).status, ...(c.errorKind && { error: c.errorKind }) }),
     );
     const checks = (this.checks = new CheckStore(deps.store.database));
-    this.sweeper = new Sweeper({ poller, checks, store: deps.store, record: deps.record, collectors: new CollectorNetworks(config.detection.collectors), log });
+    this.sweeper = new Sweeper({
+      poller,
+      checks,
+      store: deps.store,
+      record: deps.record,
+      collectors: new CollectorNetworks(config.detection.collectors),
+      log,
+      ...(deps.sweepProgress && { progress: deps.sweepProgress }),
+    });
     this.confirmer = p.confirmOnAlert
       ? new Confirmer({ devices: () => this.inventory.index(), poller, store: deps.store, checks, changed: deps.changed, log, delayMs: p.confirmDelaySeconds * 1000, maxDelayMs: Math.max(30_000, p.confirmDelaySeconds * 3000) })
       : undefined;
   }
 
-  /** Starts a sweep of the selected devices (all of them by default). Throws SelectionError for an unknown name. */
+  /**
+   * Starts a sweep of the selected devices (all of them by default). Throws SelectionError for an unknown name and
+   * SweepBusyError while a sweep of the same selection runs.
+   */
   sweep(selection: DeviceSelection, req: Omit<SweepRequest, 'selection' | 'concurrency'> & { concurrency?: number }) {
     const index = this.inventory.index();
+    const scope = { ...(selection.names?.length && { devices: [...selection.names] }), ...(selection.tags?.length && { tags: [...selection.tags] }) };
+    const busy = this.sweeper.runningWith(scope);
+    if (busy !== undefined) throw new SweepBusyError(busy);
     return this.sweeper.start(selectDevices(index.inventory, selection), index, {
       ...req,
-      selection: { ...(selection.names?.length && { devices: [...selection.names] }), ...(selection.tags?.length && { tags: [...selection.tags] }) },
+      selection: scope,
       concurrency: req.concurrency ?? this.config.poll.concurrency,
     });
   }
@@ -87,7 +110,12 @@ export class Poller {
     if (minutes <= 0) return;
     this.schedule = setInterval(() => {
       if (this.scheduled) return;
-      this.scheduled = this.sweep({ tags: this.config.poll.sweepTags }, { trigger: 'schedule' }).finished.finally(() => (this.scheduled = undefined));
+      try {
+        this.scheduled = this.sweep({ tags: this.config.poll.sweepTags }, { trigger: 'schedule' }).finished.finally(() => (this.scheduled = undefined));
+      } catch (err) {
+        // The same devices are being swept on request: that sweep stands for this one.
+        if (!(err instanceof SweepBusyError)) throw err;
+      }
     }, minutes * 60_000);
     this.schedule.unref();
   }

@@ -56,6 +56,8 @@ export interface SweepDeps {
   record: (detections: Detection[], confirmation: Confirmation) => IncidentUpdate | undefined;
   collectors: CollectorNetworks;
   log: Logger;
+  /** A sweep started, checked a device, or ended (live watchers). */
+  progress?: (view: SweepView) => void;
 }
 
 export interface SweepRequest {
@@ -88,6 +90,7 @@ export class Sweeper {
     this.deps.checks.startSweep(view);
     this.live.set(id, view);
     this.deps.log.info({ sweep: id, trigger: req.trigger, devices: devices.length, concurrency: req.concurrency }, 'sweep started');
+    this.deps.progress?.(view);
     const finished = this.runAll(view, devices, new Explanations(this.deps.store, index), req)
       .catch((err: unknown) => {
         // Nobody may be waiting (a sweep started over HTTP): a failure is logged and ends the sweep, never the process.
@@ -95,8 +98,18 @@ export class Sweeper {
         view.status = 'interrupted';
         return view;
       })
-      .finally(() => this.live.delete(id));
+      .finally(() => {
+        this.live.delete(id);
+        this.deps.progress?.(view);
+      });
     return { id, finished };
+  }
+
+  /** The sweep running in this process over exactly this selection, if any: one at a time per scope. */
+  runningWith(selection: SweepRecord['selection']): string | undefined {
+    const key = scopeKey(selection);
+    for (const v of this.live.values()) if (v.status === 'running' && scopeKey(v.selection) === key) return v.id;
+    return undefined;
   }
 
   /** A sweep's progress: live while it runs in this process, else as stored (another process, or finished). */
@@ -128,6 +141,7 @@ export class Sweeper {
         view.devices.push(result);
         view.done++;
         req.onCheck?.(result, view.done, view.total);
+        this.deps.progress?.(view);
       }
     };
     await Promise.all(Array.from({ length: Math.min(req.concurrency, devices.length) }, worker));
@@ -167,6 +181,11 @@ export class Sweeper {
     return result;
   }
 
+}
+
+function scopeKey(s: SweepRecord['selection']): string {
+  const norm = (list: string[] | undefined) => [...new Set((list ?? []).map((x) => x.toLowerCase()))].sort();
+  return JSON.stringify([norm(s.devices), norm(s.tags)]);
 }
 
 interface Unexplained {

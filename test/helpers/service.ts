@@ -1,10 +1,15 @@
 // Runs the real `capwatch serve` (the built CLI) on loopback with ephemeral ports, for end-to-end tests.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const CLI = resolve(import.meta.dirname, '../../dist/src/cli.js');
+
+/** The API token every test service grants (admin) unless the test configures http.auth itself. */
+export const TEST_TOKEN = 'cw_test-admin-token-for-the-end-to-end-tests';
+export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 export interface Service {
   dir: string;
@@ -19,7 +24,10 @@ export interface Service {
   proc: ChildProcess;
   /** Everything the service logged (pino JSON lines). */
   logs: () => string;
+  /** GET with the test token; throws on a non-2xx answer. */
   api<T = any>(path: string): Promise<T>;
+  /** Any request with the test token (JSON body when `json` is given). */
+  request(path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
   /** SIGTERM and wait; resolves to the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -29,7 +37,7 @@ export async function startService(opts: { config?: Record<string, unknown>; dir
   const dbPath = join(dir, 'capwatch.db');
   const base = {
     syslog: { host: '127.0.0.1', udp: { port: 0 }, tcp: { port: 0 } },
-    http: { host: '127.0.0.1', port: 0 },
+    http: { host: '127.0.0.1', port: 0, auth: { tokens: [{ name: 'test-admin', role: 'admin', sha256: sha256(TEST_TOKEN) }] } },
     storage: { path: dbPath },
     log: { level: 'info' },
   };
@@ -70,10 +78,17 @@ export async function startService(opts: { config?: Record<string, unknown>; dir
     proc,
     logs: () => out,
     async api(path) {
-      const res = await fetch(`http://127.0.0.1:${http}${path}`);
+      const res = await fetch(`http://127.0.0.1:${http}${path}`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } });
       const text = await res.text();
       if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${text}`);
       return res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text;
+    },
+    request(path, init = {}) {
+      const { json, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      headers.set('authorization', `Bearer ${TEST_TOKEN}`);
+      if (json !== undefined) headers.set('content-type', 'application/json');
+      return fetch(`http://127.0.0.1:${http}${path}`, { ...rest, headers, ...(json !== undefined && { body: JSON.stringify(json) }) });
     },
     stop(signal = 'SIGTERM') {
       return new Promise((resolveP) => {

@@ -1,0 +1,160 @@
+// JSON Schemas of the shapes the API returns, registered once (`app.addSchema`) and referenced by the routes: they
+// serialise the responses and become the OpenAPI document's components. Keep them in step with alerts/json.ts.
+import type { FastifyInstance } from 'fastify';
+import { SEVERITIES } from '../types.js';
+
+export const KINDS = ['capture', 'capture-export', 'span', 'rspan', 'erspan', 'recon', 'removal'] as const;
+export const STATUSES = ['open', 'acknowledged', 'resolved'] as const;
+const CHECK_STATUSES = ['active-found', 'none-found', 'unsupported', 'unreachable'] as const;
+
+const str = { type: 'string' } as const;
+const time = { type: 'string', format: 'date-time' } as const;
+const strings = { type: 'array', items: str } as const;
+const nullable = (s: object) => ({ anyOf: [s, { type: 'null' }] });
+function object(properties: Record<string, unknown>, required: string[] = Object.keys(properties)) {
+  return { type: 'object', additionalProperties: false, required, properties } as const;
+}
+
+export const ref = (id: string) => ({ $ref: `${id}#` });
+export const errorRef = ref('Error');
+
+/** The device and operator fields every record shows alike (alerts/json.ts `whoWhere`). */
+const whoWhere = { device: str, deviceAddress: str, platform: str, user: nullable(str) };
+
+const SCHEMAS = [
+  { $id: 'Error', ...object({ error: str }) },
+  {
+    $id: 'Capture',
+    description: 'A packet capture the device showed',
+    ...object({ name: str, active: { type: 'boolean' }, interfaces: strings, direction: nullable({ enum: ['in', 'out', 'both'] }), file: nullable(str) }),
+  },
+  {
+    $id: 'MirrorSession',
+    description: 'A SPAN / RSPAN / ERSPAN session the device showed',
+    ...object(
+      {
+        id: str,
+        type: str,
+        active: { type: 'boolean' },
+        sources: strings,
+        destinations: strings,
+        destinationIp: nullable(str),
+        sourceDirections: { type: 'object', additionalProperties: { enum: ['rx', 'tx', 'both'] } },
+      },
+      ['id', 'type', 'active', 'sources', 'destinations', 'destinationIp'],
+    ),
+  },
+  {
+    $id: 'Confirmation',
+    description: 'What the device showed when capwatch logged in to check',
+    ...object(
+      {
+        status: { enum: CHECK_STATUSES },
+        checkedAt: time,
+        supported: { type: 'boolean' },
+        captures: { type: 'array', items: ref('Capture') },
+        sessions: { type: 'array', items: ref('MirrorSession') },
+        truncated: { type: 'boolean' },
+        error: str,
+      },
+      ['status', 'checkedAt'],
+    ),
+  },
+  {
+    $id: 'Detection',
+    description: 'A rule hit on one command',
+    ...object(
+      {
+        rule: str,
+        title: str,
+        severity: { enum: SEVERITIES },
+        kind: { enum: KINDS },
+        technique: str,
+        ...whoWhere,
+        line: str,
+        remoteAddress: str,
+        command: str,
+        context: { ...strings, description: 'Configuration submodes the command was typed in, outermost first' },
+        time,
+        receivedAt: time,
+        source: { enum: ['syslog', 'tacacs', 'replay', 'http', 'sweep'] },
+        tag: str,
+        facts: { type: 'object', additionalProperties: str, description: 'capture, session, interfaces, url (export), destinationIp (ERSPAN), …' },
+        tradecraft: strings,
+        why: str,
+        raw: { ...str, description: 'The log line or record as received' },
+      },
+      ['rule', 'title', 'severity', 'kind', 'technique', 'device', 'deviceAddress', 'user', 'command', 'context', 'time', 'receivedAt', 'source', 'facts', 'tradecraft', 'why', 'raw'],
+    ),
+  },
+  {
+    $id: 'Incident',
+    description: 'The detections of one device and operator session',
+    ...object(
+      {
+        id: str,
+        severity: { enum: SEVERITIES },
+        status: { enum: STATUSES },
+        ...whoWhere,
+        firstSeen: time,
+        lastSeen: time,
+        detections: { type: 'array', items: ref('Detection') },
+        confirmation: nullable(ref('Confirmation')),
+      },
+      ['id', 'severity', 'status', 'device', 'deviceAddress', 'user', 'firstSeen', 'lastSeen', 'detections', 'confirmation'],
+    ),
+  },
+  {
+    $id: 'IncidentSummary',
+    description: 'An incident without its detections, for lists',
+    ...object(
+      {
+        id: str,
+        severity: { enum: SEVERITIES },
+        status: { enum: STATUSES },
+        ...whoWhere,
+        firstSeen: time,
+        lastSeen: time,
+        detectionCount: { type: 'integer' },
+        kinds: { type: 'array', items: { enum: KINDS } },
+        rules: strings,
+        headline: object({ command: str, context: strings, title: str, kind: { enum: KINDS }, severity: { enum: SEVERITIES } }),
+        confirmation: nullable(object({ status: { enum: CHECK_STATUSES }, checkedAt: time })),
+      },
+      ['id', 'severity', 'status', 'device', 'deviceAddress', 'user', 'firstSeen', 'lastSeen', 'detectionCount', 'kinds', 'rules', 'headline', 'confirmation'],
+    ),
+  },
+  {
+    $id: 'AuditEntry',
+    description: 'Who did what, when, from where',
+    ...object({
+      id: { type: 'integer' },
+      at: time,
+      actor: str,
+      role: nullable(str),
+      method: nullable(str),
+      address: nullable(str),
+      action: str,
+      target: nullable(str),
+      incident: nullable(str),
+      details: { type: 'object', additionalProperties: true },
+    }),
+  },
+  { $id: 'Comment', ...object({ id: { type: 'integer' }, at: time, author: str, role: nullable(str), text: str }) },
+  {
+    $id: 'Delivery',
+    description: 'A chat or webhook notification of the incident',
+    ...object({ target: str, status: { enum: ['pending', 'delivered', 'failed'] }, attempts: { type: 'integer' }, lastError: nullable(str), deliveredAt: nullable(time) }),
+  },
+  {
+    $id: 'TimelineEntry',
+    ...object(
+      { at: time, event: { enum: ['opened', 'detection', 'confirmed', 'acknowledged', 'resolved', 'comment'] }, by: str, text: str },
+      ['at', 'event'],
+    ),
+  },
+];
+
+export function addSchemas(app: FastifyInstance): void {
+  for (const s of SCHEMAS) app.addSchema(s);
+}

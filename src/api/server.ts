@@ -1,0 +1,195 @@
+// The HTTP side in one fastify process: security headers, Host checking, rate limits, access control, the OpenAPI
+// document, the API routes and the console. Everything the routes need comes in `HttpDeps`; the `http` section of
+// the configuration is its only configuration.
+import { readFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
+import fastifyCors from '@fastify/cors';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
+import type { AuditLog } from '../alerts/audit.js';
+import type { Changes } from '../alerts/changes.js';
+import type { Store } from '../alerts/store.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { Poller } from '../poll/index.js';
+import { ConfigError } from '../validate.js';
+import { auditRoutes } from './audit.js';
+import { authPlugin } from './auth/plugin.js';
+import { SessionStore } from './auth/sessions.js';
+import { TokenSet } from './auth/tokens.js';
+import type { HttpConfig, TokenEntry } from './config.js';
+import { healthRoutes, metricsRoute } from './health.js';
+import { allowedHosts, hostAllowed } from './hosts.js';
+import { incidentRoutes, type IncidentApiDeps } from './incidents.js';
+import { addSchemas } from './schemas.js';
+import { streamRoutes } from './stream.js';
+import { sweepRoutes } from './sweeps.js';
+
+export interface HttpDeps extends Omit<IncidentApiDeps, 'audit' | 'store'> {
+  store: Store;
+  audit: AuditLog;
+  changes: Changes;
+  metrics: Metrics;
+  log: Logger;
+  health: () => Record<string, unknown>;
+  poller: Poller | undefined;
+  sweeps: { maxConcurrency: number; perUserPerMinute: number };
+  /** The first-start admin token, when nothing else is configured. */
+  bootstrap?: TokenEntry;
+  version: string;
+}
+
+export interface HttpServer {
+  readonly app: FastifyInstance;
+  readonly address: { host: string; port: number; url: string };
+  readonly metricsAddress?: { host: string; port: number };
+  close(): Promise<void>;
+}
+
+/** No inline script or style anywhere: what is on the page came from this server's own files. */
+const CSP = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  fontSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'none'"],
+  frameAncestors: ["'none'"],
+  formAction: ["'self'"],
+  upgradeInsecureRequests: null,
+};
+
+export async function startHttp(http: HttpConfig, deps: HttpDeps): Promise<HttpServer> {
+  const tls = http.tls.cert && http.tls.key ? { cert: readPem(http.tls.cert, 'http.tls.cert'), key: readPem(http.tls.key, 'http.tls.key') } : undefined;
+  const log = deps.log.child({ component: 'http' });
+  const app = Fastify({
+    ...(tls && { https: tls }),
+    loggerInstance: log,
+    // Requests are logged below, at debug: a Prometheus scrape every 15 s is not news.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: http.bodyLimitBytes,
+    trustProxy: http.trustProxy,
+    // Unknown query keys are refused rather than silently ignored; numbers in queries are coerced.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  }) as unknown as FastifyInstance;
+
+  app.addHook('onResponse', async (req, reply) => {
+    const line = { method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime), user: req.principal?.name, address: req.ip };
+    if (reply.statusCode >= 500) log.warn(line, 'request failed');
+    else log.debug(line, 'request');
+  });
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const status = err.statusCode ?? 500;
+    if (status >= 500) {
+      log.error({ err, url: req.url }, 'request error');
+      return reply.code(500).send({ error: 'internal error' });
+    }
+    if (err.code?.startsWith('FST_CSRF')) return reply.code(403).send({ error: 'CSRF token missing or invalid (send X-CSRF-Token from GET /api/session)' });
+    // A client's mistake is answered, not logged with a stack: the message names the field.
+    return reply.code(status).send({ error: err.validation ? `${err.validationContext ?? 'request'}${err.message.replace(/^(body|querystring|params)/, '')}` : err.message });
+  });
+
+  // DNS rebinding: a page on attacker.example resolved to 127.0.0.1 still says `Host: attacker.example`.
+  const hosts = allowedHosts(http, networkInterfaces());
+  app.addHook('onRequest', (req, reply, done) => {
+    if (hostAllowed(req.headers.host, hosts)) return done();
+    reply.code(421).send({ error: 'this Host is not one of the server\'s names (http.publicUrl, http.allowedHosts)' });
+  });
+
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: { directives: CSP },
+    // The console is same-origin only; nothing here is meant to be embedded or opened cross-origin.
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+    frameguard: { action: 'deny' },
+    hsts: tls !== undefined || http.publicUrl?.startsWith('https://') === true,
+  });
+  await app.register(fastifyRateLimit, {
+    max: http.rateLimit.perMinute,
+    timeWindow: 60_000,
+    errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, error: `too many requests: retry in ${Math.ceil(ctx.ttl / 1000)} s` }),
+  });
+  if (http.cors.origins.length > 0) await app.register(fastifyCors, { origin: http.cors.origins, credentials: true });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'capwatch API',
+        version: deps.version,
+        description: 'Packet capture and traffic mirroring on network devices (MITRE ATT&CK T1040): incidents, devices, sweeps, audit.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'An API token from http.auth.tokens' },
+          session: { type: 'apiKey', in: 'cookie', name: 'capwatch_session', description: 'From POST /api/login; changes also need X-CSRF-Token' },
+        },
+      },
+      security: [{ bearer: [] }, { session: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: true, uiConfig: { docExpansion: 'list', deepLinking: false } });
+  addSchemas(app);
+
+  const tokens = new TokenSet([...http.auth.tokens, ...(deps.bootstrap ? [deps.bootstrap] : [])]);
+  const sessions = new SessionStore(deps.store.database, { idleMs: http.auth.sessionIdleMinutes * 60_000, maxMs: http.auth.sessionMaxHours * 3_600_000 });
+  sessions.expire();
+  const expiry = setInterval(() => sessions.expire(), 10 * 60_000).unref();
+  app.addHook('onClose', async () => clearInterval(expiry));
+  await app.register(authPlugin, {
+    tokens,
+    users: http.auth.users,
+    sessions,
+    audit: deps.audit,
+    metrics: deps.metrics,
+    log,
+    secureCookies: tls !== undefined || http.publicUrl?.startsWith('https://') === true,
+    sessionIdleSeconds: http.auth.sessionIdleMinutes * 60,
+    sessionMaxSeconds: http.auth.sessionMaxHours * 3600,
+    ...(http.metrics.token !== undefined && { metricsToken: http.metrics.token }),
+    loginPerMinute: http.rateLimit.loginPerMinute,
+  });
+
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(healthRoutes, { metrics: deps.metrics, health: deps.health });
+  await app.register(incidentRoutes, deps);
+  await app.register(sweepRoutes, { poller: deps.poller, audit: deps.audit, ...deps.sweeps });
+  await app.register(auditRoutes, { audit: deps.audit });
+  await app.register(streamRoutes, { changes: deps.changes, store: deps.store });
+
+  await app.listen({ host: http.host, port: http.port });
+  const bound = app.server.address();
+  const port = typeof bound === 'object' && bound ? bound.port : http.port;
+  const shown = http.host === '0.0.0.0' || http.host === '::' ? 'localhost' : http.host.includes(':') ? `[${http.host}]` : http.host;
+  const url = http.publicUrl ?? `${tls ? 'https' : 'http'}://${shown}:${port}/`;
+
+  let metricsServer: FastifyInstance | undefined;
+  if (http.metrics.port !== undefined) {
+    metricsServer = Fastify({ loggerInstance: log, logController: new LogController({ disableRequestLogging: true }) }) as unknown as FastifyInstance;
+    await metricsServer.register(metricsRoute, { metrics: deps.metrics, open: true });
+    await metricsServer.listen({ host: http.metrics.host, port: http.metrics.port });
+  }
+  const mbound = metricsServer?.server.address();
+  return {
+    app,
+    address: { host: http.host, port, url },
+    ...(mbound && typeof mbound === 'object' && { metricsAddress: { host: http.metrics.host, port: mbound.port } }),
+    async close() {
+      await app.close();
+      await metricsServer?.close();
+    },
+  };
+}
+
+function readPem(file: string, key: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new ConfigError([`${key}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
+  }
+}
