@@ -50,7 +50,8 @@ async function request<T>(method: string, path: string, body?: unknown, opts: { 
   }
   if (!res.ok) {
     const obj = json && typeof json === 'object' ? (json as Record<string, unknown>) : undefined;
-    const message = typeof obj?.error === 'string' ? obj.error : `${res.status} ${res.statusText}`;
+    // The contract's errors are {"error": "…"}; fastify's own 404s say {"message": "…"}.
+    const message = typeof obj?.error === 'string' ? obj.error : typeof obj?.message === 'string' ? obj.message : `${res.status} ${res.statusText}`;
     const retry = Number(res.headers.get('retry-after'));
     if (res.status === 401 && !opts.expect401) unauthorized();
     throw new ApiError(res.status, message, Number.isFinite(retry) && retry > 0 ? retry : undefined, obj);

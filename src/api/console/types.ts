@@ -14,7 +14,8 @@ export type Role = 'viewer' | 'operator' | 'admin';
 
 export interface Session {
   user: { name: string; role: Role; method: 'password' | 'token' | 'oidc' };
-  csrfToken: string;
+  /** null for a bearer token without a session: it needs no CSRF header. */
+  csrfToken: string | null;
   expiresAt: string;
   idleTimeoutSeconds: number;
 }

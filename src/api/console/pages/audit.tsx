@@ -53,7 +53,7 @@ export function AuditPage({ route }: { route: Route }) {
         </label>
         {log.error && <span class="error" role="alert">{log.error}</span>}
       </div>
-      {log.loading && !log.data ? <p class="muted">Loading…</p> : <AuditTable entries={log.data ?? []} />}
+      {!log.data ? log.loading && <p class="muted">Loading…</p> : <AuditTable entries={log.data} />}
     </main>
   );
 }

@@ -80,7 +80,7 @@ export function DevicesPage() {
       </div>
       {sweepId && <SweepProgress id={sweepId} onDone={list.reload} onClose={() => setSweepId(undefined)} />}
       {list.error && <p class="error" role="alert">{list.error}</p>}
-      {list.loading && !list.data ? <p class="muted">Loading…</p> : (
+      {!list.data ? list.loading && <p class="muted">Loading…</p> : (
         <table class="grid devices">
           <thead>
             <tr>

@@ -27,7 +27,7 @@ export function RulesPage() {
     <main class="page rules-page">
       <div class="toolbar"><h1>Rules <span class="muted">{fmtNum(list.length)} loaded</span></h1></div>
       {rules.error && <p class="error" role="alert">{rules.error}</p>}
-      {rules.loading && !rules.data ? <p class="muted">Loading…</p> : (
+      {!rules.data ? rules.loading && <p class="muted">Loading…</p> : (
         <table class="grid rules">
           <thead><tr>{th('title', 'Rule')}<th>Level</th><th>Kind</th>{th('hits', 'Hits')}{th('lastHit', 'Last hit')}<th>File</th></tr></thead>
           <tbody>
