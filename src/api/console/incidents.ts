@@ -65,7 +65,7 @@ export function apiFilters(f: ListFilters, now = Date.now()): IncidentFilters {
   return out;
 }
 
-export const rank = (s: Severity) => SEVERITIES.indexOf(s);
+const rank = (s: Severity) => SEVERITIES.indexOf(s);
 
 /** Whether a live incident belongs in a list loaded with these filters (the server's rules: exact device/user). */
 export function matches(i: IncidentSummary, f: IncidentFilters): boolean {

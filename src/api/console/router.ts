@@ -14,7 +14,7 @@ export interface Route {
 const LISTS: Page[] = ['incidents', 'devices', 'activity', 'rules', 'audit', 'login'];
 const DETAILS: Partial<Record<Page, Page>> = { incidents: 'incident', devices: 'device' };
 
-export function parseHash(hash: string): Route {
+function parseHash(hash: string): Route {
   const [path = '', search = ''] = hash.replace(/^#\/?/, '').split('?', 2);
   const [first = '', ...rest] = path.split('/');
   const query = new URLSearchParams(search);
