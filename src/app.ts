@@ -1,7 +1,10 @@
 // Wires sources → ingest → detection → incidents → store → API, and the SSH poller beside them. The only place
 // that knows all the parts.
 import { readFileSync } from 'node:fs';
+import { Counter } from 'prom-client';
+import { Activity, SAMPLE_MS } from './alerts/activity.js';
 import { AuditLog } from './alerts/audit.js';
+import { SeenDevices } from './alerts/devices.js';
 import { Changes } from './alerts/changes.js';
 import { IncidentBook, type IncidentUpdate } from './alerts/incidents.js';
 import { deviceName } from './alerts/json.js';
@@ -126,9 +129,22 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       if (event) changedState.set(event.device.address, event.receivedAt);
     });
     for (const { state } of store.deviceStates()) detector.state.restore(state);
+    const seen = new SeenDevices(store.database);
+    const untallied = new Counter({
+      name: 'capwatch_senders_untallied_total',
+      help: 'Messages from senders the per-device "last seen" tally had no room for (many distinct addresses at once)',
+      registers: [metrics.registry],
+    });
     saveState = () => {
       for (const [address, at] of changedState) store.saveDeviceState(address, detector.state.get(address) ?? null, at);
       changedState.clear();
+      const tally = ingest.takeSenders();
+      if (tally.untallied > 0) untallied.inc(tally.untallied);
+      if (tally.senders.length === 0) return;
+      const now = new Date();
+      for (const s of seen.record(tally.senders, now)) {
+        changes.publish({ type: 'device', device: { name: s.hostname ?? s.address, address: s.address, lastMessageAt: now.toISOString() } });
+      }
     };
     const stateTimer = setInterval(saveState, 1000).unref();
     stopTimers.push(() => clearInterval(stateTimer));
@@ -162,6 +178,11 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     }
     const tacacs = await startTacacsService(config, { metrics, log, sink: ingest });
     if (tacacs) listeners.push({ address: tacacs.tcp, close: tacacs.close });
+    const activity = new Activity(store.database, metrics, () => udp?.kernelDrops());
+    const sampleActivity = () => activity.sample(new Date()).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'could not store activity'));
+    void sampleActivity();
+    const activityTimer = setInterval(sampleActivity, SAMPLE_MS).unref();
+    stopTimers.push(() => clearInterval(activityTimer));
 
     const startedAt = Date.now();
     const bootstrap = hasAuth(config.http.auth) ? undefined : bootstrapToken(config.storage.path);
@@ -179,6 +200,10 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       },
       commented: (id) => changes.publish({ type: 'incident', id }),
       poller,
+      seen,
+      activity,
+      rules: detector.rules,
+      config,
       sweeps: { maxConcurrency: config.poll.maxConcurrency, perUserPerMinute: config.poll.sweepsPerUserPerMinute },
       ...(bootstrap && { bootstrap: bootstrap.entry }),
       version: packageVersion,

@@ -32,10 +32,28 @@ const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 const MAX_TRACKED_TASKS = 10_000;
 /** Device addresses whose syslog hostname is remembered for TACACS+ records; beyond this the oldest are forgotten. */
 const MAX_KNOWN_HOSTS = 10_000;
+/** Senders counted between two reads of the tally; past this, a flood of spoofed addresses is counted, not kept. */
+const MAX_TALLIED_SENDERS = 20_000;
 /** What a TACACS+ record has in place of a syslog header: nothing but its rendering. */
 const ACCOUNTING_MESSAGE: SyslogMessage = { format: 'bare', timeQuality: 'unknown', body: '' };
 
+/** Messages from one sender address since the tally was last read. */
+export interface SenderCount {
+  address: string;
+  messages: number;
+  /** The hostname its own syslog header gives, and the platform its commands are in, once known. */
+  hostname?: string;
+  platform?: DeviceRecord['platform'];
+}
+
 export class Ingest implements SyslogSink {
+  /**
+   * Sender address → messages since the last `takeSenders()`: what the devices view shows as "last message". A map
+   * lookup and an increment per message, no clock read; the time is stamped when the tally is taken.
+   */
+  private senders = new Map<string, SenderCount>();
+  /** Senders not counted because the tally was full (a spoofed flood): reported with the next tally. */
+  private untallied = 0;
   private readonly ise = new IseReassembler();
   /** Accounting tasks already seen (device, task id, command), oldest first: bounded, see `repeatedTask`. */
   private readonly tasks = new Map<string, true>();
@@ -49,8 +67,48 @@ export class Ingest implements SyslogSink {
 
   /** SyslogSink: a message from a live listener. */
   message(text: string, sender: string): void {
+    const fresh = this.tally(sender);
+    if (fresh !== undefined && fresh.messages === 1 && fresh.hostname === undefined) this.nameSender(fresh, text);
     // Most lines stop at the pre-filter: they are not worth a clock read.
     if (mayCarryCommand(text)) this.kept(text, sender, 'syslog', Date.now());
+  }
+
+  /** What each sender sent since the last call, and how many messages came from senders the tally had no room for. */
+  takeSenders(): { senders: SenderCount[]; untallied: number } {
+    const taken = { senders: [...this.senders.values()], untallied: this.untallied };
+    for (const c of taken.senders) c.hostname ??= this.hostnames.get(c.address);
+    this.senders = new Map();
+    this.untallied = 0;
+    return taken;
+  }
+
+  /** A sender's first message in a tally names it: one header parse per sender and second, not per message. */
+  private nameSender(c: SenderCount, text: string): void {
+    const known = this.hostnames.get(c.address);
+    if (known !== undefined) {
+      c.hostname = known;
+      return;
+    }
+    const parsed = parseSyslog(text, new Date());
+    if (!isParseFailure(parsed)) {
+      const host = parsed.deviceHostname ?? parsed.hostname;
+      if (host !== undefined && isIP(host) === 0) c.hostname = host;
+    }
+  }
+
+  private tally(sender: string): SenderCount | undefined {
+    const c = this.senders.get(sender);
+    if (c !== undefined) {
+      c.messages++;
+      return c;
+    }
+    if (this.senders.size >= MAX_TALLIED_SENDERS) {
+      this.untallied++;
+      return undefined;
+    }
+    const fresh: SenderCount = { address: sender, messages: 1 };
+    this.senders.set(sender, fresh);
+    return fresh;
   }
 
   /** Runs one line through the pipeline. `sender` is the peer address (live) or a file name (replay). */
@@ -60,6 +118,7 @@ export class Ingest implements SyslogSink {
 
   /** A TACACS+ accounting record capwatch received itself (already stored), from the device at `sender`. */
   accounting(rec: DeviceRecord, raw: string, sender: string, receivedAtMs: number): Detection[] | undefined {
+    this.tally(sender);
     const hostname = this.hostnames.get(sender);
     rec.device = hostname === undefined ? { address: sender } : { address: sender, hostname };
     return this.record(rec, ACCOUNTING_MESSAGE, raw, sender, 'tacacs', new Date(receivedAtMs));
@@ -110,6 +169,13 @@ export class Ingest implements SyslogSink {
   ): Detection[] | undefined {
     const device = deviceOf(rec, msg, sender, source);
     if (source === 'syslog' && !rec.device && device.hostname && device.address === sender) this.learnHostname(sender, device.hostname);
+    if ((source === 'syslog' || source === 'tacacs') && device.address === sender) {
+      const seen = this.senders.get(sender);
+      if (seen) {
+        if (device.hostname) seen.hostname = device.hostname;
+        if (device.platform) seen.platform = device.platform;
+      }
+    }
     const dkey = deviceKey(device);
     // CFGLOG names no line, TACACS+ and CONFIG_I do: a session is closed under both keys.
     const userKey = `${dkey}\0${rec.user ?? ''}`;

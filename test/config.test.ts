@@ -77,6 +77,12 @@ describe('configuration', () => {
     expect(buildConfig({ syslog: { tls: { cert: '/c.pem', key: '/k.pem' } } }).syslog.tls.enabled).toBe(true);
   });
 
+  it('the example configuration shipped beside the README loads, and says what the container needs set', () => {
+    const example = join(import.meta.dirname, '..', 'capwatch.example.yaml');
+    expect(loadConfig(example, { CAPWATCH_ADMIN_TOKEN_SHA256: 'ab'.repeat(32) }).http.auth.tokens).toEqual([{ name: 'admin', role: 'admin', sha256: 'ab'.repeat(32) }]);
+    expect(() => loadConfig(example, {})).toThrow(/http\.auth\.tokens\[0\]\.sha256: environment variable CAPWATCH_ADMIN_TOKEN_SHA256 is not set/);
+  });
+
   it('loadConfig explains unreadable files and bad YAML', () => {
     expect(() => loadConfig('/nonexistent.yaml')).toThrow(/cannot read \(ENOENT\)/);
     const dir = mkdtempSync(join(tmpdir(), 'capwatch-cfg-'));

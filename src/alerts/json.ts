@@ -44,7 +44,8 @@ export function detectionJson(d: Detection) {
   };
 }
 
-export function incidentJson(i: Incident) {
+/** What every rendering of an incident starts with. */
+function incidentHead(i: Omit<Incident, 'detections'>) {
   return {
     id: i.id,
     severity: i.severity,
@@ -52,6 +53,12 @@ export function incidentJson(i: Incident) {
     ...whoWhere(i.device, i.user),
     firstSeen: i.firstSeen.toISOString(),
     lastSeen: i.lastSeen.toISOString(),
+  };
+}
+
+export function incidentJson(i: Incident) {
+  return {
+    ...incidentHead(i),
     detections: i.detections.map(detectionJson),
     confirmation: i.confirmation ? confirmationJson(i.confirmation) : null,
   };
@@ -60,12 +67,7 @@ export function incidentJson(i: Incident) {
 /** An incident in a list: counts and its most severe command instead of every detection. */
 export function incidentSummaryJson(s: IncidentSummary) {
   return {
-    id: s.id,
-    severity: s.severity,
-    status: s.status,
-    ...whoWhere(s.device, s.user),
-    firstSeen: s.firstSeen.toISOString(),
-    lastSeen: s.lastSeen.toISOString(),
+    ...incidentHead(s),
     detectionCount: s.detectionCount,
     kinds: s.kinds,
     rules: s.rules,

@@ -324,6 +324,24 @@ export class Store {
     return this.stmts.namedSince.all(afterSeq) as NamedObject[];
   }
 
+  /** Detections stored per rule id, and the latest one's receive time. */
+  ruleHits(): Map<string, { hits: number; lastHit: Date }> {
+    const rows = this.db.prepare(`SELECT rule, COUNT(*) AS hits, MAX(received_at) AS last FROM detections GROUP BY rule`).all() as Array<{ rule: string; hits: number; last: number }>;
+    return new Map(rows.map((r) => [r.rule, { hits: r.hits, lastHit: new Date(r.last) }]));
+  }
+
+  /** Per device (as incidents key it): how many incidents are not resolved, and the newest one's time. */
+  deviceIncidentStats(): Array<{ key: string; address: string; hostname: string | null; platform: string | null; unresolved: number; lastSeen: Date }> {
+    const rows = this.db
+      .prepare(
+        `SELECT device_key, MAX(device_address) AS address, MAX(device_hostname) AS hostname, MAX(platform) AS platform,
+                SUM(status != 'resolved') AS unresolved, MAX(last_seen) AS last_seen
+         FROM incidents GROUP BY device_key`,
+      )
+      .all() as Array<{ device_key: string; address: string; hostname: string | null; platform: string | null; unresolved: number; last_seen: number }>;
+    return rows.map((r) => ({ key: r.device_key, address: r.address, hostname: r.hostname, platform: r.platform, unresolved: r.unresolved, lastSeen: new Date(r.last_seen) }));
+  }
+
   saveDeviceState(key: string, state: unknown, at: Date): void {
     this.stmts.putState.run(key, JSON.stringify(state), at.getTime());
   }

@@ -158,21 +158,7 @@ export async function incidentRoutes(app: FastifyInstance, deps: IncidentApiDeps
         summary: 'One incident with its chat deliveries, timeline, comments and audit entries',
         params: idParams,
         response: {
-          200: {
-            allOf: [
-              ref('Incident'),
-              {
-                type: 'object',
-                required: ['deliveries', 'timeline', 'comments', 'audit'],
-                properties: {
-                  deliveries: { type: 'array', items: ref('Delivery') },
-                  timeline: { type: 'array', items: ref('TimelineEntry') },
-                  comments: { type: 'array', items: ref('Comment') },
-                  audit: { type: 'array', items: ref('AuditEntry') },
-                },
-              },
-            ],
-          },
+          200: ref('IncidentDetail'),
           404: errorRef,
         },
       },

@@ -21,6 +21,15 @@ export const errorRef = ref('Error');
 /** The device and operator fields every record shows alike (alerts/json.ts `whoWhere`). */
 const whoWhere = { device: str, deviceAddress: str, platform: str, user: nullable(str) };
 
+/** What every rendering of an incident starts with (alerts/json.ts `incidentHead`). */
+const incidentHead = { id: str, severity: { enum: SEVERITIES }, status: { enum: STATUSES }, ...whoWhere, firstSeen: time, lastSeen: time };
+const incidentProps = {
+  ...incidentHead,
+  detections: { type: 'array', items: ref('Detection') },
+  confirmation: nullable(ref('Confirmation')),
+};
+const INCIDENT_REQUIRED = ['id', 'severity', 'status', 'device', 'deviceAddress', 'user', 'firstSeen', 'lastSeen', 'detections', 'confirmation'];
+
 const SCHEMAS = [
   { $id: 'Error', ...object({ error: str }) },
   {
@@ -90,18 +99,20 @@ const SCHEMAS = [
   {
     $id: 'Incident',
     description: 'The detections of one device and operator session',
+    ...object(incidentProps, INCIDENT_REQUIRED),
+  },
+  {
+    $id: 'IncidentDetail',
+    description: 'An incident with its chat deliveries, timeline, comments and audit entries',
     ...object(
       {
-        id: str,
-        severity: { enum: SEVERITIES },
-        status: { enum: STATUSES },
-        ...whoWhere,
-        firstSeen: time,
-        lastSeen: time,
-        detections: { type: 'array', items: ref('Detection') },
-        confirmation: nullable(ref('Confirmation')),
+        ...incidentProps,
+        deliveries: { type: 'array', items: ref('Delivery') },
+        timeline: { type: 'array', items: ref('TimelineEntry') },
+        comments: { type: 'array', items: ref('Comment') },
+        audit: { type: 'array', items: ref('AuditEntry') },
       },
-      ['id', 'severity', 'status', 'device', 'deviceAddress', 'user', 'firstSeen', 'lastSeen', 'detections', 'confirmation'],
+      [...INCIDENT_REQUIRED, 'deliveries', 'timeline', 'comments', 'audit'],
     ),
   },
   {
@@ -109,12 +120,7 @@ const SCHEMAS = [
     description: 'An incident without its detections, for lists',
     ...object(
       {
-        id: str,
-        severity: { enum: SEVERITIES },
-        status: { enum: STATUSES },
-        ...whoWhere,
-        firstSeen: time,
-        lastSeen: time,
+        ...incidentHead,
         detectionCount: { type: 'integer' },
         kinds: { type: 'array', items: { enum: KINDS } },
         rules: strings,

@@ -16,7 +16,11 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { Poller } from '../poll/index.js';
 import { ConfigError } from '../validate.js';
+import type { Activity } from '../alerts/activity.js';
+import { activityRoutes } from './activity.js';
+import { adminRoutes, type AdminApiDeps } from './admin.js';
 import { auditRoutes } from './audit.js';
+import { deviceRoutes, type DeviceApiDeps } from './devices.js';
 import { authPlugin } from './auth/plugin.js';
 import { SessionStore } from './auth/sessions.js';
 import { TokenSet } from './auth/tokens.js';
@@ -28,7 +32,8 @@ import { addSchemas } from './schemas.js';
 import { streamRoutes } from './stream.js';
 import { sweepRoutes } from './sweeps.js';
 
-export interface HttpDeps extends Omit<IncidentApiDeps, 'audit' | 'store'> {
+export interface HttpDeps extends Omit<IncidentApiDeps, 'audit' | 'store'>, Omit<DeviceApiDeps, 'store' | 'poller'>, Omit<AdminApiDeps, 'store'> {
+  activity: Activity;
   store: Store;
   audit: AuditLog;
   changes: Changes;
@@ -133,7 +138,8 @@ export async function startHttp(http: HttpConfig, deps: HttpDeps): Promise<HttpS
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: true, uiConfig: { docExpansion: 'list', deepLinking: false } });
+  // helmet's CSP stays in force (the plugin's own is looser); no validator badge, which would call swagger.io.
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', uiConfig: { docExpansion: 'list', deepLinking: false, validatorUrl: null } });
   addSchemas(app);
 
   const tokens = new TokenSet([...http.auth.tokens, ...(deps.bootstrap ? [deps.bootstrap] : [])]);
@@ -161,6 +167,9 @@ export async function startHttp(http: HttpConfig, deps: HttpDeps): Promise<HttpS
   await app.register(sweepRoutes, { poller: deps.poller, audit: deps.audit, ...deps.sweeps });
   await app.register(auditRoutes, { audit: deps.audit });
   await app.register(streamRoutes, { changes: deps.changes, store: deps.store });
+  await app.register(deviceRoutes, { store: deps.store, seen: deps.seen, poller: deps.poller });
+  await app.register(activityRoutes, { activity: deps.activity });
+  await app.register(adminRoutes, { store: deps.store, rules: deps.rules, config: deps.config });
 
   await app.listen({ host: http.host, port: http.port });
   const bound = app.server.address();

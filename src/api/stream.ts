@@ -49,7 +49,8 @@ export async function streamRoutes(app: FastifyInstance, deps: StreamDeps): Prom
   const heartbeat = setInterval(() => {
     for (const res of clients) send(res, ': ping\n\n');
   }, deps.heartbeatMs ?? 15_000).unref();
-  app.addHook('onClose', async () => {
+  // preClose, not onClose: the server waits for open streams before it closes, so they must end first.
+  app.addHook('preClose', async () => {
     clearInterval(heartbeat);
     stopWatching();
     for (const res of clients) res.end();

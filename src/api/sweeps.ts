@@ -82,13 +82,23 @@ const busySchema = { type: 'object', additionalProperties: false, required: ['er
 
 export async function sweepRoutes(app: FastifyInstance, deps: SweepApiDeps): Promise<void> {
   const noInventory = { error: 'no inventory configured: set `inventory` in the configuration' };
+  // Per person, after authentication: a shared address (a NAT, a jump host) does not share one budget. (The route
+  // hook form would be skipped: the global per-address limit has already run for the request.)
+  const perUser = app.createRateLimit({ max: deps.perUserPerMinute, timeWindow: 60_000, keyGenerator: (req) => `sweep:${req.principal?.name ?? req.ip}` });
 
   app.post<{ Body: { devices?: string[]; tags?: string[]; concurrency?: number } | undefined }>(
     '/api/sweeps',
     {
       config: { role: 'operator' },
-      // Per person, after authentication: a shared address (a NAT, a jump host) does not share one budget.
-      preHandler: app.rateLimit({ max: deps.perUserPerMinute, timeWindow: 60_000, keyGenerator: (req) => `sweep:${req.principal?.name ?? req.ip}` }),
+      preHandler: async (req, reply) => {
+        const limit = await perUser(req);
+        if (!limit.isAllowed && limit.isExceeded) {
+          return reply
+            .code(429)
+            .header('retry-after', limit.ttlInSeconds)
+            .send({ error: `too many requests: at most ${deps.perUserPerMinute} sweeps a minute each (poll.sweepsPerUserPerMinute); retry in ${limit.ttlInSeconds} s` });
+        }
+      },
       schema: {
         tags: ['sweeps'],
         summary: 'Start a sweep: log into the selected devices over SSH and list what captures or mirrors (operator)',
@@ -97,6 +107,7 @@ export async function sweepRoutes(app: FastifyInstance, deps: SweepApiDeps): Pro
           202: { type: 'object', additionalProperties: false, required: ['id', 'status', 'total'], properties: { id: { type: 'string' }, status: summaryProps.status, total: { type: 'integer' } } },
           400: errorRef,
           409: busySchema,
+          429: errorRef,
         },
       },
     },

@@ -34,8 +34,9 @@ export async function passwdCommand(opts: { name?: string; role?: string }): Pro
 function readHidden(prompt: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const stdin = process.stdin;
-    process.stderr.write(prompt);
+    // Echo off before the prompt shows: someone typing at once must not see the password on screen.
     stdin.setRawMode(true);
+    process.stderr.write(prompt);
     stdin.resume();
     stdin.setEncoding('utf8');
     let text = '';

@@ -133,6 +133,7 @@ function why({ rule, event, facts: f, session, outsideCollectors }: WhyInput): s
 
 export class Detector {
   readonly state: MirrorState;
+  readonly rules: readonly Rule[];
   private readonly index: RuleIndex;
   private readonly collectors: CollectorNetworks;
   private readonly view = new EventView();
@@ -141,6 +142,7 @@ export class Detector {
 
   /** Throws when a collector network is malformed. */
   constructor(opts: DetectorOptions) {
+    this.rules = opts.rules;
     this.index = new RuleIndex(opts.rules);
     this.collectors = new CollectorNetworks(opts.collectors ?? []);
     this.state = new MirrorState(opts.limits);

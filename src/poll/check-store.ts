@@ -113,6 +113,8 @@ export class CheckStore {
       lastSweptFindings: db.prepare(
         `SELECT findings FROM device_checks WHERE device = ? AND sweep_id IS NOT NULL AND sweep_id != ? AND findings IS NOT NULL ORDER BY seq DESC LIMIT 1`,
       ),
+      latestPerDevice: db.prepare(`SELECT * FROM device_checks WHERE seq IN (SELECT MAX(seq) FROM device_checks GROUP BY device)`),
+      checksOfDevice: db.prepare(`SELECT * FROM device_checks WHERE device = ? ORDER BY seq DESC LIMIT ?`),
       interruptRunning: db.prepare(`UPDATE sweeps SET status = 'interrupted', finished_at = ? WHERE status = 'running' AND trigger != 'cli'`),
     };
   }
@@ -165,6 +167,16 @@ export class CheckStore {
 
   checksOfSweep(sweepId: string): StoredCheck[] {
     return (this.stmts.checksOfSweep.all(sweepId) as CheckRow[]).map(storedCheck);
+  }
+
+  /** Each device's latest check (sweep or confirmation), by device name. */
+  latestPerDevice(): Map<string, StoredCheck> {
+    return new Map((this.stmts.latestPerDevice.all() as CheckRow[]).map((r) => [r.device, storedCheck(r)]));
+  }
+
+  /** A device's checks, newest first. */
+  checksOfDevice(device: string, limit: number): StoredCheck[] {
+    return (this.stmts.checksOfDevice.all(device, limit) as CheckRow[]).map(storedCheck);
   }
 
   /** What the device showed at its last sweep before `sweepId` that got an answer. */

@@ -40,7 +40,8 @@ export class Poller {
   readonly inventory: InventorySource;
   readonly sweeper: Sweeper;
   readonly confirmer: Confirmer | undefined;
-  private readonly checks: CheckStore;
+  /** Every check's result (sweeps and confirmations), for the devices view. */
+  readonly checks: CheckStore;
   private schedule: NodeJS.Timeout | undefined;
   private scheduled: Promise<SweepView> | undefined;
 

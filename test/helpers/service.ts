@@ -1,15 +1,26 @@
 // Runs the real `capwatch serve` (the built CLI) on loopback with ephemeral ports, for end-to-end tests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { afterAll } from 'vitest';
 
 export const CLI = resolve(import.meta.dirname, '../../dist/src/cli.js');
 
 /** The API token every test service grants (admin) unless the test configures http.auth itself. */
 export const TEST_TOKEN = 'cw_test-admin-token-for-the-end-to-end-tests';
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * Folders made for services, removed after the test file that imports this helper (a hook registered at import
+ * attaches to that file): a test may restart a service on the same folder, so a folder cannot go with its first service.
+ */
+const madeDirs: string[] = [];
+afterAll(() => {
+  for (const d of madeDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 export interface Service {
   dir: string;
@@ -28,12 +39,15 @@ export interface Service {
   api<T = any>(path: string): Promise<T>;
   /** Any request with the test token (JSON body when `json` is given). */
   request(path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
+  /** Writes syslog lines to the TCP listener (LF-framed) from `from` (a loopback address) and waits for the close. */
+  sendSyslog(lines: string[], from?: string): Promise<void>;
   /** SIGTERM and wait; resolves to the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 export async function startService(opts: { config?: Record<string, unknown>; dir?: string } = {}): Promise<Service> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'capwatch-test-'));
+  if (opts.dir === undefined) madeDirs.push(dir);
   const dbPath = join(dir, 'capwatch.db');
   const base = {
     syslog: { host: '127.0.0.1', udp: { port: 0 }, tcp: { port: 0 } },
@@ -89,6 +103,13 @@ export async function startService(opts: { config?: Record<string, unknown>; dir
       headers.set('authorization', `Bearer ${TEST_TOKEN}`);
       if (json !== undefined) headers.set('content-type', 'application/json');
       return fetch(`http://127.0.0.1:${http}${path}`, { ...rest, headers, ...(json !== undefined && { body: JSON.stringify(json) }) });
+    },
+    sendSyslog(lines, from) {
+      return new Promise((resolveP, reject) => {
+        const socket = connect({ port: listening.tcp.port, host: '127.0.0.1', ...(from && { localAddress: from }) }, () => socket.end(lines.map((l) => `${l}\n`).join('')));
+        socket.once('error', reject);
+        socket.once('close', () => resolveP());
+      });
     },
     stop(signal = 'SIGTERM') {
       return new Promise((resolveP) => {
