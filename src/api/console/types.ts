@@ -250,12 +250,15 @@ export interface Series {
   metric: 'received' | 'dropped' | 'kernelDrops' | 'parseErrors' | 'detections';
   labels: Record<string, string>;
   unit: 'per_second' | 'per_hour';
+  /** The service sends the step per series (the contract had it once per answer). */
+  stepSeconds?: number;
+  /** Only the steps that had something: a missing step is zero. */
   points: [number, number][];
 }
 
 export interface Activity {
   range: 'hour' | 'day';
-  stepSeconds: number;
+  stepSeconds?: number;
   from: string;
   to: string;
   series: Series[];

@@ -31,7 +31,10 @@ export function CapturesTable({ captures }: { captures: readonly (Capture | Beli
       <tbody>
         {captures.map((c) => (
           <tr>
-            <td><Text value={c.name} max={120} /></td>
+            <td>
+              <Text value={c.name} max={120} />
+              {'filter' in c && c.filter && <div class="muted small">filter <Text value={c.filter} max={120} /></div>}
+            </td>
             <td><Active active={c.active} /></td>
             <td><List items={c.interfaces} /></td>
             <td><Text value={c.direction ?? ''} /></td>

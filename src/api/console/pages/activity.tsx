@@ -13,10 +13,23 @@ const SEVERITY_COLORS: Record<string, string> = {
   critical: '#ff5c5c', high: '#ff9a3c', medium: '#f2d24b', low: '#5b9dff', informational: '#9aa3b2',
 };
 
+/** Every step from `from` to `to`, zero where the service sent no point, so a quiet minute draws as zero. */
+function dense(a: Activity, s: Series): [number, number][] {
+  const step = s.stepSeconds ?? a.stepSeconds;
+  if (!step) return s.points;
+  const values = new Map(s.points);
+  const from = Math.ceil(Date.parse(a.from) / 1000 / step) * step;
+  const to = Date.parse(a.to) / 1000;
+  const out: [number, number][] = [];
+  for (let t = from; t <= to; t += step) out.push([t, values.get(t) ?? 0]);
+  return out;
+}
+
 function lines(a: Activity | undefined, metric: Series['metric'], label: (s: Series) => string, color?: (s: Series) => string | undefined): Line[] {
-  return (a?.series ?? [])
+  if (!a) return [];
+  return a.series
     .filter((s) => s.metric === metric)
-    .map((s, i) => ({ label: label(s), color: color?.(s) ?? PALETTE[i % PALETTE.length]!, points: s.points }));
+    .map((s, i) => ({ label: label(s), color: color?.(s) ?? PALETTE[i % PALETTE.length]!, points: dense(a, s) }));
 }
 
 export function ActivityPage({ route }: { route: Route }) {
@@ -47,7 +60,7 @@ export function ActivityPage({ route }: { route: Route }) {
           <button type="button" class={range === 'hour' ? 'btn on' : 'btn'} aria-pressed={range === 'hour'} onClick={() => pick('hour')}>Last hour</button>
           <button type="button" class={range === 'day' ? 'btn on' : 'btn'} aria-pressed={range === 'day'} onClick={() => pick('day')}>Last day</button>
         </div>
-        {a && <span class="muted">{fmtTime(a.from)} – {fmtTime(a.to)}, one point per {a.stepSeconds} s</span>}
+        {a && <span class="muted">{fmtTime(a.from)} – {fmtTime(a.to)}</span>}
         {act.error && <span class="error" role="alert">{act.error}</span>}
       </div>
       {!a ? <p class="muted">{act.loading ? 'Loading…' : ''}</p> : (

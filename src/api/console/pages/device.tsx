@@ -23,7 +23,7 @@ function Checks({ checks }: { checks: DeviceCheck[] }) {
           <tr>
             <td>{fmtTime(c.checkedAt)}</td>
             <td><CheckSummary check={c} /></td>
-            <td class="mono">{c.sweepId ? <Clip value={c.sweepId} max={12} /> : <span class="muted">confirmation</span>}</td>
+            <td class="mono" title={c.sweepId ?? undefined}>{c.sweepId ? <Clip value={c.sweepId.slice(0, 8)} /> : <span class="muted">confirmation</span>}</td>
           </tr>
         ))}
       </tbody>
