@@ -13,11 +13,9 @@ export function consoleRoot(root: string = packageRoot): string {
 }
 
 export async function consoleRoutes(app: FastifyInstance, opts: { root: string }): Promise<void> {
-  // Mark every route of this plugin public for the auth hook (`config.public`); a spread, since that config key
-  // is declared by the auth plugin.
-  const publicRoute = { public: true };
+  // Every route of this plugin is public for the auth hook, @fastify/static's included.
   app.addHook('onRoute', (route) => {
-    route.config = { ...route.config, ...publicRoute };
+    route.config = { ...route.config, public: true };
   });
 
   if (!existsSync(join(opts.root, 'index.html'))) {
