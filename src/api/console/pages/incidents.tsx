@@ -170,7 +170,7 @@ export function IncidentsPage({ route }: { route: Route }) {
       <div class="list">
       <div class={`irow ihead${operator ? ' with-actions' : ''}`} role="row">
         <span>Last seen</span><span>Severity</span><span>Status</span><span>Device</span><span>User</span>
-        <span>Command (context › command) · rule</span><span>Kinds</span><span>Device check</span>{operator && <span />}
+        <span>Command (context › command) · rule</span><span class="c-kinds">Kinds</span><span>Device check</span>{operator && <span />}
       </div>
       {list.data && items.length === 0 ? (
         <p class="empty">No incidents match these filters.</p>
