@@ -1,6 +1,7 @@
 // Loading state for one API call: the data, the error, and a way to reload or patch it in place.
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api';
+import { escapeText } from './text';
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -38,7 +39,12 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
   return { data, error, loading, reload, setData };
 }
 
+/** An error as one line of plain text; the server's messages can quote names and commands, so they are escaped. */
 export function errorText(err: unknown): string {
+  return escapeText(describe(err));
+}
+
+function describe(err: unknown): string {
   if (err instanceof ApiError) {
     if (err.status === 403) return `Not allowed: ${err.message}`;
     if (err.status === 429) return `Too many requests${err.retryAfter ? `: try again in ${err.retryAfter} s` : ''} (${err.message})`;

@@ -76,7 +76,7 @@ function Commands({ detections }: { detections: Detection[] }) {
               <div class="command-head">
                 <span class="num">{n + 1}</span>
                 <span title={`received ${fmtTime(first.receivedAt)}`}>{fmtTime(first.time)}</span>
-                <span class="muted">via {first.source}{first.tag ? ` (${first.tag})` : ''}</span>
+                <span class="muted">via {first.source}{first.tag && <> (<Text value={first.tag} max={60} />)</>}</span>
                 {first.line && <span class="muted">line <Text value={first.line} max={40} /></span>}
                 {first.remoteAddress && <span class="muted">from <Text value={first.remoteAddress} max={60} /></span>}
               </div>
