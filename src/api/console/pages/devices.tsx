@@ -9,7 +9,7 @@ import { fmtAgo, fmtNum, fmtTime } from '../format';
 import { useLoad } from '../hooks';
 import { onLive } from '../live';
 import { hashOf, navigate } from '../router';
-import { Text } from '../text';
+import { escapeText, Text } from '../text';
 import type { Device, DeviceCheck } from '../types';
 
 export function CheckSummary({ check }: { check: DeviceCheck | null }) {
@@ -72,7 +72,7 @@ export function DevicesPage() {
           <span class="sweep-tag">
             <select value={tag} onChange={(e) => setTag(e.currentTarget.value)} data-testid="sweep-tag-select" aria-label="Tag to sweep">
               <option value="">tag…</option>
-              {tags.map((t) => <option value={t}>{t}</option>)}
+              {tags.map((t) => <option value={t}>{escapeText(t)}</option>)}
             </select>
             {tag && <SweepButton label="Sweep tag" tags={[tag]} onStarted={setSweepId} testid="sweep-tag-button" />}
           </span>
