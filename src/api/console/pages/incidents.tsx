@@ -127,7 +127,9 @@ export function IncidentsPage({ route }: { route: Route }) {
 
   useEffect(() => {
     const offIncident = onLive('incident', (incident) => {
-      fresh.current.set(incident.id, Date.now());
+      const now = Date.now();
+      for (const [id, at] of fresh.current) if (now - at > 10_000) fresh.current.delete(id);
+      fresh.current.set(incident.id, now);
       list.setData((prev) => (prev ? upsert(prev, incident, matches(incident, loadedWith.current), LIMIT) : prev));
       reloadCounts();
     });
