@@ -124,16 +124,33 @@ export function IncidentsPage({ route }: { route: Route }) {
   const counts = useLoad(() => api.counts(apiFilters(filters)), [key]);
   const reloadCounts = useThrottled(counts.reload, 1000);
   const fresh = useRef(new Map<string, number>());
+  // While the pointer is on the list, live updates wait: rows must not move under a click on Ack or Resolve.
+  const pointing = useRef(false);
+  const pending = useRef<IncidentSummary[]>([]);
+  const [held, setHeld] = useState(0);
+  const apply = (incoming: IncidentSummary[]) =>
+    list.setData((prev) => prev && incoming.reduce((acc, i) => upsert(acc, i, matches(i, loadedWith.current), LIMIT), prev));
+  const release = () => {
+    pointing.current = false;
+    if (pending.current.length) apply(pending.current);
+    pending.current = [];
+    setHeld(0);
+  };
 
   useEffect(() => {
     const offIncident = onLive('incident', (incident) => {
       const now = Date.now();
       for (const [id, at] of fresh.current) if (now - at > 10_000) fresh.current.delete(id);
       fresh.current.set(incident.id, now);
-      list.setData((prev) => (prev ? upsert(prev, incident, matches(incident, loadedWith.current), LIMIT) : prev));
+      if (pointing.current) {
+        pending.current.push(incident);
+        setHeld(pending.current.length);
+      } else {
+        apply([incident]);
+      }
       reloadCounts();
     });
-    const offResync = onLive('resync', () => { list.reload(); counts.reload(); });
+    const offResync = onLive('resync', () => { pending.current = []; setHeld(0); list.reload(); counts.reload(); });
     return () => { offIncident(); offResync(); };
   }, []);
 
@@ -165,11 +182,12 @@ export function IncidentsPage({ route }: { route: Route }) {
           {list.loading && !list.data ? 'Loading…' : `${fmtNum(items.length)} incident${items.length === 1 ? '' : 's'}${items.length >= LIMIT ? ' (the newest 10,000)' : ''}`}
         </span>
         {list.error && <span class="error" role="alert">{list.error}</span>}
+        {held > 0 && <span class="held" data-testid="held-updates">{held} live update{held === 1 ? '' : 's'} held while the pointer is on the list</span>}
         <span class="spacer" />
         <a class="link" href={`api/incidents/export${exportQuery ? `${exportQuery}&` : '?'}format=csv`} download>Export CSV</a>
         <a class="link" href={`api/incidents/export${exportQuery ? `${exportQuery}&` : '?'}format=ndjson`} download>NDJSON</a>
       </div>
-      <div class="list">
+      <div class="list" onMouseEnter={() => { pointing.current = true; }} onMouseLeave={release}>
       <div class={`irow ihead${operator ? ' with-actions' : ''}`} role="row">
         <span>Last seen</span><span>Severity</span><span>Status</span><span>Device</span><span>User</span>
         <span>Command (context › command) · rule</span><span class="c-kinds">Kinds</span><span>Device check</span>{operator && <span />}
