@@ -20,6 +20,7 @@ import type { Activity } from '../alerts/activity.js';
 import { activityRoutes } from './activity.js';
 import { adminRoutes, type AdminApiDeps } from './admin.js';
 import { auditRoutes } from './audit.js';
+import { consoleRoot, consoleRoutes } from './console-routes.js';
 import { OIDC_CALLBACK_PATH, OIDC_LOGIN_PATH, oidcRoutes } from './auth/oidc.js';
 import { deviceRoutes, type DeviceApiDeps } from './devices.js';
 import { authPlugin } from './auth/plugin.js';
@@ -180,6 +181,7 @@ export async function startHttp(http: HttpConfig, deps: HttpDeps): Promise<HttpS
   await app.register(deviceRoutes, { store: deps.store, seen: deps.seen, poller: deps.poller });
   await app.register(activityRoutes, { activity: deps.activity });
   await app.register(adminRoutes, { store: deps.store, rules: deps.rules, config: deps.config });
+  await app.register(consoleRoutes, { root: consoleRoot() });
 
   await app.listen({ host: http.host, port: http.port });
   const bound = app.server.address();

@@ -1,0 +1,276 @@
+// The HTTP API's shapes, as the contract (notes/api-contract.md) gives them. Every string in here that came
+// from a device, a log line or a user is attacker-controlled: render it only through text.tsx.
+
+export const SEVERITIES = ['informational', 'low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const STATUSES = ['open', 'acknowledged', 'resolved'] as const;
+export type IncidentStatus = (typeof STATUSES)[number];
+
+export const KINDS = ['capture', 'capture-export', 'span', 'rspan', 'erspan', 'recon', 'removal'] as const;
+export type Kind = (typeof KINDS)[number];
+
+export type Role = 'viewer' | 'operator' | 'admin';
+
+export interface Session {
+  user: { name: string; role: Role; method: 'password' | 'token' | 'oidc' };
+  /** null for a bearer token without a session: it needs no CSRF header. */
+  csrfToken: string | null;
+  expiresAt: string;
+  idleTimeoutSeconds: number;
+}
+
+export interface AuthMethods {
+  password: boolean;
+  token: boolean;
+  oidc: null | { label: string; url: string };
+}
+
+export type ConfirmationStatus = 'active-found' | 'none-found' | 'unsupported' | 'unreachable';
+
+export interface IncidentSummary {
+  id: string;
+  severity: Severity;
+  status: IncidentStatus;
+  device: string;
+  deviceAddress: string;
+  platform?: string;
+  user: string | null;
+  firstSeen: string;
+  lastSeen: string;
+  detectionCount: number;
+  kinds: Kind[];
+  rules: string[];
+  headline: { command: string; context: string[]; title: string; kind: Kind; severity: Severity };
+  confirmation: null | { status: ConfirmationStatus; checkedAt: string };
+}
+
+export interface Counts {
+  total: number;
+  bySeverity: Record<Severity, number>;
+  byStatus: Record<IncidentStatus, number>;
+}
+
+export interface Capture {
+  name: string;
+  active: boolean;
+  interfaces: string[];
+  direction: 'in' | 'out' | 'both' | null;
+  file: string | null;
+}
+
+export interface MirrorSession {
+  id: string;
+  type: string;
+  active: boolean;
+  sources: string[];
+  destinations: string[];
+  destinationIp: string | null;
+}
+
+export interface Confirmation {
+  status: ConfirmationStatus;
+  checkedAt: string;
+  supported?: boolean;
+  captures?: Capture[];
+  sessions?: MirrorSession[];
+  truncated?: boolean;
+  error?: string;
+}
+
+export interface Detection {
+  rule: string;
+  title: string;
+  severity: Severity;
+  kind: Kind;
+  technique: string;
+  device: string;
+  deviceAddress: string;
+  platform?: string;
+  user: string | null;
+  line?: string;
+  remoteAddress?: string;
+  command: string;
+  context: string[];
+  time: string;
+  receivedAt: string;
+  source: 'syslog' | 'tacacs' | 'replay' | 'http' | 'sweep';
+  tag?: string;
+  facts: Record<string, string>;
+  tradecraft: string[];
+  why: string;
+  raw: string;
+}
+
+export interface Delivery {
+  target: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  lastError: string | null;
+  deliveredAt: string | null;
+}
+
+export interface TimelineEntry {
+  at: string;
+  event: 'opened' | 'detection' | 'confirmed' | 'acknowledged' | 'resolved' | 'comment';
+  by?: string;
+  text?: string;
+}
+
+export interface Comment {
+  id: string;
+  at: string;
+  author: string;
+  role: Role;
+  text: string;
+}
+
+export interface AuditEntry {
+  id: string;
+  at: string;
+  actor: string;
+  role: Role | null;
+  method: string | null;
+  address: string | null;
+  action: string;
+  target: string | null;
+  incident: string | null;
+  details: Record<string, unknown>;
+}
+
+export interface Incident {
+  id: string;
+  severity: Severity;
+  status: IncidentStatus;
+  device: string;
+  deviceAddress: string;
+  platform?: string;
+  user: string | null;
+  firstSeen: string;
+  lastSeen: string;
+  detections: Detection[];
+  confirmation: Confirmation | null;
+  deliveries: Delivery[];
+  timeline: TimelineEntry[];
+  comments: Comment[];
+  audit: AuditEntry[];
+}
+
+export interface BelievedCapture {
+  name: string;
+  active: boolean;
+  interfaces: string[];
+  direction?: string;
+  filter?: string;
+  file?: string;
+  exportUrl?: string;
+  lastChange: string;
+}
+
+export interface BelievedSession {
+  id: string;
+  type: 'span' | 'rspan' | 'erspan-source' | 'erspan-destination';
+  active: boolean;
+  sources: string[];
+  destinations: string[];
+  destinationIp?: string;
+  shut: boolean;
+  lastChange: string;
+}
+
+export interface DeviceCheck {
+  status: ConfirmationStatus;
+  checkedAt: string;
+  sweepId: string | null;
+  captures: Capture[];
+  sessions: MirrorSession[];
+  truncated?: boolean;
+  error?: string;
+}
+
+export interface Device {
+  name: string;
+  address: string;
+  hostname: string | null;
+  platform: string | null;
+  lastMessageAt: string | null;
+  messages: number;
+  inInventory: boolean;
+  tags: string[];
+  believed: { captures: BelievedCapture[]; sessions: BelievedSession[] };
+  lastCheck: DeviceCheck | null;
+  disagrees: boolean;
+  openIncidents: number;
+}
+
+export interface DeviceDetail extends Device {
+  checks: DeviceCheck[];
+  incidents: IncidentSummary[];
+}
+
+export type SweepStatus = 'running' | 'done' | 'interrupted';
+
+export interface SweepDeviceResult {
+  name: string;
+  address: string;
+  platform: string | null;
+  reachable: boolean;
+  error?: string;
+  status: ConfirmationStatus;
+  checkedAt: string;
+  durationMs: number;
+  supported?: boolean;
+  truncated?: boolean;
+  captures: Capture[];
+  sessions: MirrorSession[];
+  changes?: { object: 'capture' | 'session'; id: string; change: 'new' | 'gone' | 'activated' | 'deactivated' | 'changed' }[];
+  incident?: string;
+}
+
+export interface Sweep {
+  id: string;
+  trigger: 'api' | 'schedule' | 'cli';
+  status: SweepStatus;
+  selection: { devices?: string[]; tags?: string[] };
+  startedAt: string;
+  finishedAt: string | null;
+  total: number;
+  done: number;
+  devices?: SweepDeviceResult[];
+}
+
+export interface SweepEvent {
+  id: string;
+  status: SweepStatus;
+  total: number;
+  done: number;
+}
+
+export interface Series {
+  metric: 'received' | 'dropped' | 'kernelDrops' | 'parseErrors' | 'detections';
+  labels: Record<string, string>;
+  unit: 'per_second' | 'per_hour';
+  /** The service sends the step per series (the contract had it once per answer). */
+  stepSeconds?: number;
+  /** Only the steps that had something: a missing step is zero. */
+  points: [number, number][];
+}
+
+export interface Activity {
+  range: 'hour' | 'day';
+  stepSeconds?: number;
+  from: string;
+  to: string;
+  series: Series[];
+}
+
+export interface Rule {
+  id: string;
+  title: string;
+  level: Severity;
+  kind: Kind;
+  description: string;
+  file: string;
+  hits: number;
+  lastHit: string | null;
+}
