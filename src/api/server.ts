@@ -71,6 +71,8 @@ const CSP = {
   upgradeInsecureRequests: null,
 };
 
+const SWAGGER_UI_STYLE_HASH = 'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w=';
+
 export async function startHttp(http: HttpConfig, deps: HttpDeps): Promise<HttpServer> {
   const tls = http.tls.cert && http.tls.key ? { cert: readPem(http.tls.cert, 'http.tls.cert'), key: readPem(http.tls.key, 'http.tls.key') } : undefined;
   const log = deps.log.child({ component: 'http' });
@@ -142,8 +144,13 @@ export async function startHttp(http: HttpConfig, deps: HttpDeps): Promise<HttpS
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
-  // helmet's CSP stays in force (the plugin's own is looser); no validator badge, which would call swagger.io.
-  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', uiConfig: { docExpansion: 'list', deepLinking: false, validatorUrl: null } });
+  // helmet's CSP stays in force (the plugin's own is looser), plus the hash of the one <style> Swagger UI writes
+  // itself (its syntax highlighter's); no validator badge, which would call swagger.io.
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/api/docs',
+    uiConfig: { docExpansion: 'list', deepLinking: false, validatorUrl: null },
+    transformStaticCSP: (header) => header.replace("style-src 'self'", `style-src 'self' '${SWAGGER_UI_STYLE_HASH}'`),
+  });
   addSchemas(app);
 
   const tokens = new TokenSet([...http.auth.tokens, ...(deps.bootstrap ? [deps.bootstrap] : [])]);

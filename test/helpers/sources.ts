@@ -38,7 +38,7 @@ export function testDeps(): TestDeps {
     },
   });
   const value = async (metric: 'dropped' | 'received' | 'connections', key: string, label: string) =>
-    (await metrics[metric].get()).values.find((v) => v.labels[key] === label)?.value ?? 0;
+    (await metrics[metric].get()).values.find((v) => (v.labels as Record<string, string | number | undefined>)[key] === label)?.value ?? 0;
   return {
     metrics,
     log: createLogger({ level: 'debug', destination }),

@@ -17,6 +17,8 @@ import { KINDS, SEVERITIES, STATUSES, type Incident, type IncidentSummary } from
 
 const LIMIT = 10_000;
 const ROW_HEIGHT = 56;
+/** How long after the pointer last moved over the list live updates keep waiting. */
+const HOLD_MS = 3000;
 
 function SeverityCounts({ counts, active, onPick }: { counts: Record<string, number> | undefined; active: string; onPick: (s: string) => void }) {
   return (
@@ -124,17 +126,29 @@ export function IncidentsPage({ route }: { route: Route }) {
   const counts = useLoad(() => api.counts(apiFilters(filters)), [key]);
   const reloadCounts = useThrottled(counts.reload, 1000);
   const fresh = useRef(new Map<string, number>());
-  // While the pointer is on the list, live updates wait: rows must not move under a click on Ack or Resolve.
+  // While someone is moving the pointer over the list, live updates wait, so rows do not move under a click on Ack or
+  // Resolve; a pointer left resting on a wall screen's list holds nothing for more than a few seconds.
   const pointing = useRef(false);
+  const lastMove = useRef(0);
+  const releaseTimer = useRef<number | undefined>(undefined);
   const pending = useRef<IncidentSummary[]>([]);
   const [held, setHeld] = useState(0);
   const apply = (incoming: IncidentSummary[]) =>
     list.setData((prev) => prev && incoming.reduce((acc, i) => upsert(acc, i, matches(i, loadedWith.current), LIMIT), prev));
-  const release = () => {
-    pointing.current = false;
+  const interacting = () => pointing.current && Date.now() - lastMove.current < HOLD_MS;
+  const flush = () => {
+    window.clearTimeout(releaseTimer.current);
     if (pending.current.length) apply(pending.current);
     pending.current = [];
     setHeld(0);
+  };
+  const releaseLater = () => {
+    window.clearTimeout(releaseTimer.current);
+    releaseTimer.current = window.setTimeout(() => (interacting() ? releaseLater() : flush()), HOLD_MS);
+  };
+  const release = () => {
+    pointing.current = false;
+    flush();
   };
 
   useEffect(() => {
@@ -142,16 +156,17 @@ export function IncidentsPage({ route }: { route: Route }) {
       const now = Date.now();
       for (const [id, at] of fresh.current) if (now - at > 10_000) fresh.current.delete(id);
       fresh.current.set(incident.id, now);
-      if (pointing.current) {
+      if (interacting()) {
         pending.current.push(incident);
         setHeld(pending.current.length);
+        releaseLater();
       } else {
         apply([incident]);
       }
       reloadCounts();
     });
     const offResync = onLive('resync', () => { pending.current = []; setHeld(0); list.reload(); counts.reload(); });
-    return () => { offIncident(); offResync(); };
+    return () => { offIncident(); offResync(); window.clearTimeout(releaseTimer.current); };
   }, []);
 
   const onChanged = (x: Incident) => {
@@ -182,12 +197,13 @@ export function IncidentsPage({ route }: { route: Route }) {
           {list.loading && !list.data ? 'Loading…' : `${fmtNum(items.length)} incident${items.length === 1 ? '' : 's'}${items.length >= LIMIT ? ' (the newest 10,000)' : ''}`}
         </span>
         {list.error && <span class="error" role="alert">{list.error}</span>}
-        {held > 0 && <span class="held" data-testid="held-updates">{held} live update{held === 1 ? '' : 's'} held while the pointer is on the list</span>}
+        {held > 0 && <span class="held" data-testid="held-updates">{held} live update{held === 1 ? '' : 's'} held while you point at the list</span>}
         <span class="spacer" />
         <a class="link" href={`api/incidents/export${exportQuery ? `${exportQuery}&` : '?'}format=csv`} download>Export CSV</a>
         <a class="link" href={`api/incidents/export${exportQuery ? `${exportQuery}&` : '?'}format=ndjson`} download>NDJSON</a>
       </div>
-      <div class="list" onMouseEnter={() => { pointing.current = true; }} onMouseLeave={release}>
+      <div class="list" onMouseEnter={() => { pointing.current = true; lastMove.current = Date.now(); }}
+        onMouseMove={() => { lastMove.current = Date.now(); }} onMouseLeave={release}>
       <div class={`irow ihead${operator ? ' with-actions' : ''}`} role="row">
         <span>Last seen</span><span>Severity</span><span>Status</span><span>Device</span><span>User</span>
         <span>Command (context › command) · rule</span><span class="c-kinds">Kinds</span><span>Device check</span>{operator && <span />}
