@@ -88,7 +88,8 @@ describe('API contract, end to end', () => {
     await eventually(async () => (await svc.api(`/api/sweeps/${sweep.id}`)).status === 'done', 15_000);
     const gets: Array<[string, string]> = [
       ['/api/incidents', '/api/incidents'],
-      ['/api/incidents?view=summary&limit=5000', '/api/incidents'],
+      ['/api/incidents/summaries?limit=5000', '/api/incidents/summaries'],
+      ['/api/incidents/summaries?user=eve&kind=erspan', '/api/incidents/summaries'],
       ['/api/incidents?severity=critical&kind=erspan&user=eve', '/api/incidents'],
       ['/api/incidents/counts', '/api/incidents/counts'],
       [`/api/incidents/${incident.id}`, '/api/incidents/{id}'],

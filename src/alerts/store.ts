@@ -18,7 +18,9 @@ CREATE TABLE IF NOT EXISTS incidents (
   status TEXT NOT NULL,
   first_seen INTEGER NOT NULL,
   last_seen INTEGER NOT NULL,
-  confirmation TEXT
+  confirmation TEXT,
+  detection_count INTEGER NOT NULL DEFAULT 0,
+  summary TEXT
 );
 CREATE INDEX IF NOT EXISTS incidents_last_seen ON incidents(last_seen);
 CREATE INDEX IF NOT EXISTS incidents_device ON incidents(device_key, last_seen);
@@ -102,6 +104,8 @@ interface IncidentRow {
   first_seen: number;
   last_seen: number;
   confirmation: string | null;
+  detection_count: number;
+  summary: string | null;
 }
 
 interface DetectionRow {
@@ -142,6 +146,7 @@ export function deviceKey(device: DeviceRef): string {
 export class Store {
   private readonly db: Database.Database;
   private readonly stmts;
+  private summarized = false;
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -151,19 +156,19 @@ export class Store {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.exec(SCHEMA);
-    // Files written before the SSH poller existed lack the confirmation column.
-    if (!(this.db.pragma('table_info(incidents)') as Array<{ name: string }>).some((c) => c.name === 'confirmation')) {
-      this.db.exec('ALTER TABLE incidents ADD COLUMN confirmation TEXT');
-    }
+    // Files written by earlier versions lack the later columns.
+    const columns = new Set((this.db.pragma('table_info(incidents)') as Array<{ name: string }>).map((c) => c.name));
+    if (!columns.has('confirmation')) this.db.exec('ALTER TABLE incidents ADD COLUMN confirmation TEXT');
+    if (!columns.has('summary')) this.db.exec('ALTER TABLE incidents ADD COLUMN detection_count INTEGER NOT NULL DEFAULT 0; ALTER TABLE incidents ADD COLUMN summary TEXT');
     this.stmts = {
       insertIncident: this.db.prepare(
-        `INSERT INTO incidents (id, device_key, device_address, device_hostname, platform, user, severity, severity_rank, status, first_seen, last_seen, confirmation)
-         VALUES (@id, @device_key, @device_address, @device_hostname, @platform, @user, @severity, @severity_rank, @status, @first_seen, @last_seen, @confirmation)`,
+        `INSERT INTO incidents (id, device_key, device_address, device_hostname, platform, user, severity, severity_rank, status, first_seen, last_seen, confirmation, detection_count, summary)
+         VALUES (@id, @device_key, @device_address, @device_hostname, @platform, @user, @severity, @severity_rank, @status, @first_seen, @last_seen, @confirmation, @detection_count, @summary)`,
       ),
       updateIncident: this.db.prepare(
         `UPDATE incidents SET severity = @severity, severity_rank = @severity_rank, last_seen = @last_seen,
            device_hostname = COALESCE(device_hostname, @device_hostname), platform = COALESCE(platform, @platform),
-           confirmation = COALESCE(@confirmation, confirmation) WHERE id = @id`,
+           confirmation = COALESCE(@confirmation, confirmation), detection_count = @detection_count, summary = @summary WHERE id = @id`,
       ),
       insertDetection: this.db.prepare(
         `INSERT INTO detections (incident_id, rule, title, kind, severity, technique, why, facts, tradecraft, time, received_at, source, user, line, remote_address, command, context, tag, raw)
@@ -210,6 +215,8 @@ export class Store {
         first_seen: incident.firstSeen.getTime(),
         last_seen: incident.lastSeen.getTime(),
         confirmation: incident.confirmation ? JSON.stringify(incident.confirmation) : null,
+        detection_count: incident.detections.length,
+        summary: JSON.stringify(summarize(incident.detections)),
       };
       if (isNew) this.stmts.insertIncident.run(row);
       else this.stmts.updateIncident.run(row);
@@ -262,25 +269,30 @@ export class Store {
     return (this.db.prepare(sql).all(...args, limit(q, 1000)) as IncidentRow[]).map((r) => this.hydrate(r));
   }
 
-  /** Lists without detections: one query whatever the number, for the console's first screen of 10,000. */
+  /**
+   * Lists without detections, for the console's first screen of 10,000: what a row shows is kept on the incident
+   * itself (written with every save), so listing reads no detection.
+   */
   incidentSummaries(q: IncidentQuery = {}): IncidentSummary[] {
+    this.summarizeOlderIncidents();
     const { where, args } = incidentFilter(q);
-    const sql = `SELECT i.*,
-        (SELECT COUNT(*) FROM detections d WHERE d.incident_id = i.id) AS detection_count,
-        (SELECT json_group_array(kind) FROM (SELECT DISTINCT kind FROM detections d WHERE d.incident_id = i.id)) AS kinds,
-        (SELECT json_group_array(title) FROM (SELECT title, MIN(seq) AS first FROM detections d WHERE d.incident_id = i.id GROUP BY title ORDER BY first)) AS rules,
-        (SELECT json_array(substr(command, 1, ${HEADLINE_MAX_CHARS}) || CASE WHEN length(command) > ${HEADLINE_MAX_CHARS} THEN '…' ELSE '' END, json(context), title, kind, severity)
-           FROM detections d WHERE d.incident_id = i.id ORDER BY ${SEVERITY_RANK_SQL} DESC, seq LIMIT 1) AS headline
-      FROM incidents i ${where} ORDER BY last_seen DESC, id DESC LIMIT ?`;
-    return (this.db.prepare(sql).all(...args, limit(q, 10_000)) as SummaryRow[]).map((r) => {
-      const [command, context, title, kind, severity] = JSON.parse(r.headline ?? '["",[],"","capture","informational"]') as [string, string[], string, DetectionKind, Severity];
-      const { detections: _none, ...incident } = this.hydrate(r, false);
+    const sql = `SELECT * FROM incidents i ${where} ORDER BY last_seen DESC, id DESC LIMIT ?`;
+    // Fixed-shape literals, no spreads: this runs 10,000 times for one screen.
+    return (this.db.prepare(sql).all(...args, limit(q, 10_000)) as IncidentRow[]).map((r): IncidentSummary => {
+      const summary = JSON.parse(r.summary ?? 'null') as RowSummary;
       return {
-        ...incident,
+        id: r.id,
+        severity: r.severity,
+        status: r.status,
+        device: deviceOf(r),
+        user: r.user ?? undefined,
+        firstSeen: new Date(r.first_seen),
+        lastSeen: new Date(r.last_seen),
+        confirmation: r.confirmation === null ? undefined : parseConfirmation(r.confirmation),
         detectionCount: r.detection_count,
-        kinds: JSON.parse(r.kinds) as DetectionKind[],
-        rules: JSON.parse(r.rules) as string[],
-        headline: { command, context, title, kind, severity },
+        kinds: summary.kinds,
+        rules: summary.rules,
+        headline: summary.headline,
       };
     });
   }
@@ -304,6 +316,20 @@ export class Store {
       counts.byStatus[r.status] += r.n;
     }
     return counts;
+  }
+
+  /** Incidents stored before rows carried their summary get one, once, from their detections. */
+  private summarizeOlderIncidents(): void {
+    if (this.summarized) return;
+    const older = this.db.prepare('SELECT * FROM incidents WHERE summary IS NULL').all() as IncidentRow[];
+    const update = this.db.prepare('UPDATE incidents SET detection_count = ?, summary = ? WHERE id = ?');
+    this.db.transaction(() => {
+      for (const row of older) {
+        const { detections } = this.hydrate(row);
+        update.run(detections.length, JSON.stringify(summarize(detections)), row.id);
+      }
+    })();
+    this.summarized = true;
   }
 
   /** Runs `fn` in one transaction (a status change and its audit entry are written together). */
@@ -357,12 +383,9 @@ export class Store {
     this.db.close();
   }
 
-  private hydrate(row: IncidentRow, withDetections = true): Incident {
-    const device: DeviceRef = { address: row.device_address };
-    if (row.device_hostname) device.hostname = row.device_hostname;
-    if (row.platform) device.platform = row.platform as DeviceRef['platform'];
-    const rows = withDetections ? (this.stmts.detectionsOf.all(row.id) as DetectionRow[]) : [];
-    const detections = rows.map((d): Detection => ({
+  private hydrate(row: IncidentRow): Incident {
+    const device = deviceOf(row);
+    const detections = (this.stmts.detectionsOf.all(row.id) as DetectionRow[]).map((d): Detection => ({
       rule: d.rule,
       title: d.title,
       kind: d.kind,
@@ -399,14 +422,38 @@ export class Store {
   }
 }
 
-interface SummaryRow extends IncidentRow {
-  detection_count: number;
-  kinds: string;
-  rules: string;
-  headline: string | null;
+type RowSummary = Pick<IncidentSummary, 'kinds' | 'rules' | 'headline'>;
+
+function deviceOf(row: IncidentRow): DeviceRef {
+  const device: DeviceRef = { address: row.device_address };
+  if (row.device_hostname) device.hostname = row.device_hostname;
+  if (row.platform) device.platform = row.platform as DeviceRef['platform'];
+  return device;
 }
 
-const SEVERITY_RANK_SQL = `CASE severity ${SEVERITIES.map((s, i) => `WHEN '${s}' THEN ${i}`).join(' ')} END`;
+/** What a list row shows of an incident's detections: its kinds and rules in first-hit order, its most severe command. */
+function summarize(detections: readonly Detection[]): RowSummary {
+  const kinds = new Set<DetectionKind>();
+  const rules = new Set<string>();
+  let top: Detection | undefined;
+  for (const d of detections) {
+    kinds.add(d.kind);
+    rules.add(d.title);
+    if (!top || severityRank(d.severity) > severityRank(top.severity)) top = d;
+  }
+  const command = top?.event.command ?? '';
+  return {
+    kinds: [...kinds],
+    rules: [...rules],
+    headline: {
+      command: command.length > HEADLINE_MAX_CHARS ? `${command.slice(0, HEADLINE_MAX_CHARS)}…` : command,
+      context: top?.event.context ?? [],
+      title: top?.title ?? '',
+      kind: top?.kind ?? 'capture',
+      severity: top?.severity ?? 'informational',
+    },
+  };
+}
 
 function limit(q: IncidentQuery, max: number): number {
   return Math.min(Math.max(q.limit ?? 100, 1), max);

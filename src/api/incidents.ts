@@ -60,39 +60,37 @@ function query(f: Filters): IncidentQuery {
 export async function incidentRoutes(app: FastifyInstance, deps: IncidentApiDeps): Promise<void> {
   const { store, audit } = deps;
 
-  app.get<{ Querystring: Filters & { limit: number; view: 'full' | 'summary' } }>(
+  app.get<{ Querystring: Filters & { limit: number } }>(
     '/api/incidents',
     {
       schema: {
         tags: ['incidents'],
-        summary: 'Incidents, newest first',
-        description: '`view=summary` leaves out the detections (each row has counts and its most severe command) and allows up to 10,000 rows.',
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            ...filterProps,
-            view: { enum: ['full', 'summary'], default: 'full' },
-            limit: { type: 'integer', minimum: 1, maximum: 10_000, default: 100 },
-          },
-        },
+        summary: 'Incidents with their detections, newest first',
+        querystring: { type: 'object', additionalProperties: false, properties: { ...filterProps, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } } },
         response: {
-          200: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['incidents'],
-            properties: { incidents: { type: 'array', items: { anyOf: [ref('Incident'), ref('IncidentSummary')] } } },
-          },
+          200: { type: 'object', additionalProperties: false, required: ['incidents'], properties: { incidents: { type: 'array', items: ref('Incident') } } },
           400: errorRef,
         },
       },
     },
-    async (req, reply) => {
-      const q = { ...query(req.query), limit: req.query.limit };
-      if (req.query.view === 'summary') return { incidents: store.incidentSummaries(q).map(incidentSummaryJson) };
-      if (q.limit > 1000) return reply.code(400).send({ error: 'limit: at most 1000 with full incidents (use view=summary for more)' });
-      return { incidents: store.incidents(q).map(incidentJson) };
+    async (req) => ({ incidents: store.incidents({ ...query(req.query), limit: req.query.limit }).map(incidentJson) }),
+  );
+
+  app.get<{ Querystring: Filters & { limit: number } }>(
+    '/api/incidents/summaries',
+    {
+      schema: {
+        tags: ['incidents'],
+        summary: 'Incidents without their detections, newest first, up to 10,000 (lists, wall screens)',
+        description: 'Each row has counts, the kinds and rules hit, and its most severe command (`headline`, cut at 1,000 characters).',
+        querystring: { type: 'object', additionalProperties: false, properties: { ...filterProps, limit: { type: 'integer', minimum: 1, maximum: 10_000, default: 100 } } },
+        response: {
+          200: { type: 'object', additionalProperties: false, required: ['incidents'], properties: { incidents: { type: 'array', items: ref('IncidentSummary') } } },
+          400: errorRef,
+        },
+      },
     },
+    async (req) => ({ incidents: store.incidentSummaries({ ...query(req.query), limit: req.query.limit }).map(incidentSummaryJson) }),
   );
 
   app.get<{ Querystring: Omit<Filters, 'severity'> }>(

@@ -10,7 +10,11 @@ const CHECK_STATUSES = ['active-found', 'none-found', 'unsupported', 'unreachabl
 const str = { type: 'string' } as const;
 const time = { type: 'string', format: 'date-time' } as const;
 const strings = { type: 'array', items: str } as const;
-const nullable = (s: object) => ({ anyOf: [s, { type: 'null' }] });
+// Type lists rather than anyOf wherever the schema allows: the serialiser checks every anyOf branch per item, which
+// made a list of 10,000 summaries take twice as long to send.
+const optStr = { type: ['string', 'null'] } as const;
+const optTime = { type: ['string', 'null'], format: 'date-time' } as const;
+const nullableRef = (id: string) => ({ anyOf: [ref(id), { type: 'null' }] });
 function object(properties: Record<string, unknown>, required: string[] = Object.keys(properties)) {
   return { type: 'object', additionalProperties: false, required, properties } as const;
 }
@@ -19,14 +23,14 @@ export const ref = (id: string) => ({ $ref: `${id}#` });
 export const errorRef = ref('Error');
 
 /** The device and operator fields every record shows alike (alerts/json.ts `whoWhere`). */
-const whoWhere = { device: str, deviceAddress: str, platform: str, user: nullable(str) };
+const whoWhere = { device: str, deviceAddress: str, platform: str, user: optStr };
 
 /** What every rendering of an incident starts with (alerts/json.ts `incidentHead`). */
 const incidentHead = { id: str, severity: { enum: SEVERITIES }, status: { enum: STATUSES }, ...whoWhere, firstSeen: time, lastSeen: time };
 const incidentProps = {
   ...incidentHead,
   detections: { type: 'array', items: ref('Detection') },
-  confirmation: nullable(ref('Confirmation')),
+  confirmation: nullableRef('Confirmation'),
 };
 const INCIDENT_REQUIRED = ['id', 'severity', 'status', 'device', 'deviceAddress', 'user', 'firstSeen', 'lastSeen', 'detections', 'confirmation'];
 
@@ -35,7 +39,7 @@ const SCHEMAS = [
   {
     $id: 'Capture',
     description: 'A packet capture the device showed',
-    ...object({ name: str, active: { type: 'boolean' }, interfaces: strings, direction: nullable({ enum: ['in', 'out', 'both'] }), file: nullable(str) }),
+    ...object({ name: str, active: { type: 'boolean' }, interfaces: strings, direction: { type: ['string', 'null'], enum: ['in', 'out', 'both', null] }, file: optStr }),
   },
   {
     $id: 'MirrorSession',
@@ -47,7 +51,7 @@ const SCHEMAS = [
         active: { type: 'boolean' },
         sources: strings,
         destinations: strings,
-        destinationIp: nullable(str),
+        destinationIp: optStr,
         sourceDirections: { type: 'object', additionalProperties: { enum: ['rx', 'tx', 'both'] } },
       },
       ['id', 'type', 'active', 'sources', 'destinations', 'destinationIp'],
@@ -125,7 +129,7 @@ const SCHEMAS = [
         kinds: { type: 'array', items: { enum: KINDS } },
         rules: strings,
         headline: object({ command: str, context: strings, title: str, kind: { enum: KINDS }, severity: { enum: SEVERITIES } }),
-        confirmation: nullable(object({ status: { enum: CHECK_STATUSES }, checkedAt: time })),
+        confirmation: { ...object({ status: { enum: CHECK_STATUSES }, checkedAt: time }), type: ['object', 'null'] },
       },
       ['id', 'severity', 'status', 'device', 'deviceAddress', 'user', 'firstSeen', 'lastSeen', 'detectionCount', 'kinds', 'rules', 'headline', 'confirmation'],
     ),
@@ -137,20 +141,20 @@ const SCHEMAS = [
       id: { type: 'integer' },
       at: time,
       actor: str,
-      role: nullable(str),
-      method: nullable(str),
-      address: nullable(str),
+      role: optStr,
+      method: optStr,
+      address: optStr,
       action: str,
-      target: nullable(str),
-      incident: nullable(str),
+      target: optStr,
+      incident: optStr,
       details: { type: 'object', additionalProperties: true },
     }),
   },
-  { $id: 'Comment', ...object({ id: { type: 'integer' }, at: time, author: str, role: nullable(str), text: str }) },
+  { $id: 'Comment', ...object({ id: { type: 'integer' }, at: time, author: str, role: optStr, text: str }) },
   {
     $id: 'Delivery',
     description: 'A chat or webhook notification of the incident',
-    ...object({ target: str, status: { enum: ['pending', 'delivered', 'failed'] }, attempts: { type: 'integer' }, lastError: nullable(str), deliveredAt: nullable(time) }),
+    ...object({ target: str, status: { enum: ['pending', 'delivered', 'failed'] }, attempts: { type: 'integer' }, lastError: optStr, deliveredAt: optTime }),
   },
   {
     $id: 'TimelineEntry',

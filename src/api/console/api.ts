@@ -85,7 +85,7 @@ export const api = {
   logout: () => request<void>('POST', 'api/logout'),
 
   incidents: (f: IncidentFilters, limit: number) =>
-    request<{ incidents: IncidentSummary[] }>('GET', `api/incidents${query({ view: 'summary', ...f, limit })}`),
+    request<{ incidents: IncidentSummary[] }>('GET', `api/incidents/summaries${query({ ...f, limit })}`),
   counts: (f: IncidentFilters) => request<Counts>('GET', `api/incidents/counts${query({ ...f, severity: undefined })}`),
   incident: (id: string) => request<Incident>('GET', `api/incidents/${enc(id)}`),
   setStatus: (id: string, status: Exclude<IncidentStatus, 'open'>) => request<Incident>('PATCH', `api/incidents/${enc(id)}`, { status }),
