@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Counter } from 'prom-client';
 import { Activity, SAMPLE_MS } from './alerts/activity.js';
+import { Approvals } from './alerts/approvals.js';
 import { AuditLog } from './alerts/audit.js';
 import { SeenDevices } from './alerts/devices.js';
 import { Changes } from './alerts/changes.js';
@@ -15,7 +16,12 @@ import { startHttp, type HttpServer } from './api/server.js';
 import type { Config } from './config.js';
 import { ContextTracker } from './detect/context.js';
 import { Detector } from './detect/detector.js';
-import { loadRules } from './detect/sigma/load.js';
+import { loadFilters, loadRules } from './detect/sigma/load.js';
+import { ApprovalIndex, type Approval } from './detect/expected/approvals.js';
+import { compileWindows } from './detect/expected/config.js';
+import type { DeviceDirectory } from './detect/expected/devices.js';
+import { ExpiryWatch } from './detect/expected/expiry.js';
+import { ExpectedWork } from './detect/expected/matcher.js';
 import { Ingest } from './ingest.js';
 import { RateLimitedLog, type Logger } from './log.js';
 import { Metrics } from './metrics.js';
@@ -51,9 +57,25 @@ export function ruleDirs(config: Config): string[] {
   return [...(config.detection.builtinRules ? [builtinRulesDir] : []), ...config.detection.rules];
 }
 
-/** The detection half of the app, shared by `serve` and `replay`. */
-export function buildDetection(config: Config, metrics: Metrics, log: Logger, onDetections: (d: Detection[]) => void) {
-  const detector = new Detector({ rules: loadRules(ruleDirs(config)), collectors: config.detection.collectors });
+/**
+ * The detection half of the app, shared by `serve` and `replay`: rules, and the expected work (filters, windows,
+ * approvals from the store when there is one) that marks their hits.
+ */
+export function buildDetection(
+  config: Config,
+  metrics: Metrics,
+  log: Logger,
+  onDetections: (d: Detection[]) => void,
+  opts: { approvals?: readonly Approval[]; directory?: DeviceDirectory } = {},
+) {
+  const rules = loadRules(ruleDirs(config));
+  const expected = new ExpectedWork({
+    filters: loadFilters(config.detection.filters, rules),
+    windows: compileWindows(config.expected).windows,
+    approvals: new ApprovalIndex(opts.approvals ?? []),
+    ...(opts.directory && { directory: opts.directory }),
+  });
+  const detector = new Detector({ rules, collectors: config.detection.collectors, expected });
   const ingest = new Ingest({
     metrics,
     warn: new RateLimitedLog(log),
@@ -122,12 +144,59 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
         sweepProgress: (v) => changes.publish({ type: 'sweep', sweep: { id: v.id, status: v.status, total: v.total, done: v.done } }),
       });
     }
-    const { detector, ingest } = buildDetection(config, metrics, log, (detections) => {
-      record(detections);
-      const event = detections[0]?.event;
-      // Mirror state is per sending address: a hostname can be shared or change, the address it reports from cannot.
-      if (event) changedState.set(event.device.address, event.receivedAt);
-    });
+    const approvals = new Approvals(store.database);
+    const graceMs = config.expected.expiryGraceMinutes * 60_000;
+    // Approvals that ended count for hits logged until the grace is over (a line can arrive late).
+    const approvalsInForce = () => approvals.current(new Date(Date.now() - graceMs));
+    const directory: DeviceDirectory = (device) => poller?.describe(device);
+    const { detector, ingest } = buildDetection(
+      config,
+      metrics,
+      log,
+      (detections) => {
+        record(detections);
+        const event = detections[0]?.event;
+        // Mirror state is per sending address: a hostname can be shared or change, the address it reports from cannot.
+        if (event) changedState.set(event.device.address, event.receivedAt);
+      },
+      { approvals: approvalsInForce(), directory },
+    );
+    const expected = detector.expected!;
+    const windows = expected.windows;
+    const reloadApprovals = () => expected.setApprovals(new ApprovalIndex(approvalsInForce()));
+    // `capwatch expect` writes the same file from another process: SQLite's data_version says when anyone did.
+    let dataVersion = store.database.pragma('data_version', { simple: true }) as number;
+    const approvalsTimer = setInterval(() => {
+      const v = store.database.pragma('data_version', { simple: true }) as number;
+      if (v !== dataVersion) reloadApprovals();
+      dataVersion = v;
+    }, 1000).unref();
+    // Ended approvals leave the index at the next reload; once a minute keeps it small on a quiet system.
+    const pruneTimer = setInterval(reloadApprovals, 60_000).unref();
+    stopTimers.push(() => clearInterval(approvalsTimer), () => clearInterval(pruneTimer));
+    const expiry = new ExpiryWatch(
+      {
+        dueApprovals: (endedBy) => approvals.due(endedBy),
+        approvalChecked: (id, at) => approvals.markChecked(id, at),
+        windows,
+        covered: (by, name, from, to) => store.coveredObjects(by, name, from, to),
+        activeNow: async (device) => {
+          const check = await poller?.checkNow(device);
+          if (check?.findings) return { source: 'device', findings: check.findings };
+          const state = detector.state.get(device.address);
+          const active = <T extends { active: boolean }>(m: ReadonlyMap<string, T> | undefined) => [...(m?.entries() ?? [])].filter(([, x]) => x.active).map(([k]) => k);
+          return { source: 'logs', captures: active(state?.captures), sessions: active(state?.sessions) };
+        },
+        record: (detections) => void record(detections),
+        graceMs,
+        log: log.child({ component: 'expected' }),
+      },
+      new Date(),
+    );
+    const expiryTimer = setInterval(() => {
+      expiry.run(new Date()).catch((err: unknown) => log.error({ err: (err as Error).message }, 'could not check ended approvals'));
+    }, 30_000).unref();
+    stopTimers.push(() => clearInterval(expiryTimer));
     for (const { state } of store.deviceStates()) detector.state.restore(state);
     const seen = new SeenDevices(store.database);
     const untallied = new Counter({
@@ -204,6 +273,21 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       activity,
       rules: detector.rules,
       config,
+      expected: {
+        approvals,
+        limits: config.expected.approvals,
+        knownDevice: (name) => store.knowsDevice(name) || seen.knows(name) || poller?.describe({ address: name, hostname: name }) !== undefined,
+        approvalsChanged: reloadApprovals,
+        windows: config.expected.windows.map((c, i) => ({ config: c, compiled: windows[i]! })),
+        ...(config.detection.filters[0] !== undefined && { filterDir: config.detection.filters[0] }),
+        filtersChanged: () => {
+          try {
+            expected.setFilters(loadFilters(config.detection.filters, detector.rules));
+          } catch (err) {
+            log.error({ err: (err as Error).message }, 'filters not reloaded: keeping those in force');
+          }
+        },
+      },
       sweeps: { maxConcurrency: config.poll.maxConcurrency, perUserPerMinute: config.poll.sweepsPerUserPerMinute },
       ...(bootstrap && { bootstrap: bootstrap.entry }),
       version: packageVersion,

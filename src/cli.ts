@@ -3,6 +3,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { startApp, type RunningApp } from './app.js';
 import { ROLES } from './api/auth/roles.js';
+import { expectCommand, ExpectUsageError } from './commands/expect.js';
 import { passwdCommand } from './commands/passwd.js';
 import { tokenCommand } from './commands/token.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -63,7 +64,9 @@ Options:
 
 Reads syslog lines (device lines, rsyslog / syslog-ng files, tac_plus / tac_plus-ng / ISE accounting) from each FILE
 (\`-\` for standard input, .gz is decompressed) and runs the full pipeline: parse, normalise, config context, rules,
-capture/mirror state. Prints each detection on standard output and a summary on standard error. Stores nothing.
+capture/mirror state, and expected work (filters, change windows; with --config, the approvals stored in that
+configuration's database). Prints each detection on standard output, marked when it is expected work, and a summary
+on standard error. Stores nothing.
 
 Options:
   --json              one JSON object per detection (rule, title, severity, kind, technique, device, user, command,
@@ -77,7 +80,7 @@ Exit status: 0 when the files were read (whatever was found), 2 when a file cann
     async run(values, files) {
       if (files.length === 0) throw new UsageError('replay needs at least one FILE (or - for standard input)');
       const config = loadConfig(values.config as string | undefined);
-      return replay(files, { json: Boolean(values.json), config });
+      return replay(files, { json: Boolean(values.json), config, approvalsFromStore: values.config !== undefined });
     },
   },
   rules: {
@@ -166,6 +169,68 @@ could not be checked (and none showed anything active), 2 on a usage or configur
         ...(concurrency !== undefined && { concurrency }),
         json: Boolean(values.json),
       });
+    },
+  },
+  expect: {
+    summary: 'register, list or end approved capture work (expected, so it pages no one)',
+    usage: `capwatch expect add --device NAME [--device NAME]... --user USER --ticket ID [--kind K] [--pattern RE]
+                        [--name CAPTURE|SESSION] [--destination ADDR|CIDR|HOST] [--reason TEXT] [--ttl 4h | --until TIME]
+capwatch expect list [--all] [--json]
+capwatch expect remove ID
+
+Approved captures: before a planned capture or SPAN/ERSPAN session, register who will do it on which devices and why.
+Hits that fit are stored as expected work and page no one; anything outside it (another user, another capture, an
+ERSPAN destination or export elsewhere) alerts and says why. When the approval ends (--ttl, default
+expected.approvals.defaultTtlMinutes, at most maxTtlMinutes; or removed), capwatch checks that what it covered has
+stopped. Written to the service's database (storage.path) and its audit trail under your login name.
+
+Options:
+  -d, --device NAME     a device name or address (repeatable); it must have been seen or be in the inventory
+  -u, --user USER       the person who will type the commands
+  --ticket ID           why: the ticket or change id
+  --kind K              capture, mirror, or one of capture-export, span, rspan, erspan, recon, removal
+  --pattern RE          a regular expression the commands must match (case-insensitive)
+  --name NAME           the capture name or session id
+  --destination X       where the traffic may go (ERSPAN address or network, export host)
+  --reason TEXT         a sentence for the people reading the incident
+  --ttl DURATION        90m, 4h, 1d (default the configured one)
+  --until TIME          ISO 8601 with a zone, instead of --ttl
+  --all                 list: ended and removed approvals too
+  --json                one JSON object per approval
+  -c, --config FILE     the service's configuration (storage, limits, inventory)
+  -h, --help            this text
+
+Exit status: 0 done, 1 no such approval (remove), 2 a usage or configuration error, or a bad field (named).`,
+    options: {
+      ...configOption,
+      device: { type: 'string', short: 'd', multiple: true },
+      user: { type: 'string', short: 'u' },
+      ticket: { type: 'string' },
+      kind: { type: 'string' },
+      pattern: { type: 'string' },
+      name: { type: 'string' },
+      destination: { type: 'string' },
+      reason: { type: 'string' },
+      ttl: { type: 'string' },
+      until: { type: 'string' },
+      all: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+    allowPositionals: true,
+    async run(values, positionals) {
+      const [verb, ...args] = positionals;
+      const opt = (k: string) => values[k] as string | undefined;
+      try {
+        return expectCommand(loadConfig(values.config as string | undefined), verb, args, {
+          devices: (values.device as string[] | undefined) ?? [],
+          ...Object.fromEntries(['user', 'ticket', 'kind', 'pattern', 'name', 'destination', 'reason', 'ttl', 'until'].filter((k) => opt(k) !== undefined).map((k) => [k, opt(k)])),
+          all: Boolean(values.all),
+          json: Boolean(values.json),
+        });
+      } catch (err) {
+        if (err instanceof ExpectUsageError) throw new UsageError(err.message);
+        throw err;
+      }
     },
   },
   passwd: {

@@ -8,6 +8,7 @@ import { ajv, ConfigError, describeSchemaError, expandEnv } from './validate.js'
 export { ConfigError } from './validate.js';
 import { notifyProblems, notifySchema, type NotifyConfig } from './notify/config.js';
 import { httpProblems, httpSchema, type HttpConfig } from './api/config.js';
+import { compileWindows, expectedSchema, type ExpectedConfig } from './detect/expected/config.js';
 
 export interface Config {
   syslog: {
@@ -27,7 +28,10 @@ export interface Config {
     collectors: string[];
     /** EEM applet names whose `%HA_EM-6-LOG` lines are trusted as command logs; empty = any applet. */
     eemApplets: string[];
+    /** Sigma filter directories: expected work set apart from what the rules find. */
+    filters: string[];
   };
+  expected: ExpectedConfig;
   incidents: {
     /** Detections of one device + user within this window join one incident. */
     windowSeconds: number;
@@ -115,7 +119,9 @@ const schema = object({
     rules: strings,
     collectors: strings,
     eemApplets: strings,
+    filters: strings,
   }),
+  expected: expectedSchema(section),
   incidents: section({
     windowSeconds: { ...positive, default: 600 },
     dedupeSeconds: { type: 'integer', minimum: 0, default: 5 },
@@ -194,6 +200,7 @@ export function buildConfig(input: unknown, env: NodeJS.ProcessEnv = process.env
   problems.push(...tacacsProblems(config.tacacs));
   problems.push(...notifyProblems(config.notify));
   problems.push(...httpProblems(config.http));
+  problems.push(...compileWindows(config.expected).problems);
   for (const [i, cidr] of config.detection.collectors.entries()) {
     if (!/^[0-9a-fA-F:.]+\/\d{1,3}$/.test(cidr)) problems.push(`detection.collectors[${i}]: not a CIDR network (got ${JSON.stringify(cidr)})`);
   }

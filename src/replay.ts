@@ -1,5 +1,10 @@
 // `capwatch replay`: the live pipeline, offline, over archived files.
-import { createReadStream, openSync, closeSync, readSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, openSync, closeSync, readSync, statSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { Approvals } from './alerts/approvals.js';
+import type { Approval } from './detect/expected/approvals.js';
+import type { DeviceDirectory } from './detect/expected/devices.js';
+import { InventorySource } from './poll/inventory.js';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -13,6 +18,8 @@ import { SEVERITIES, type Detection, type Severity } from './types.js';
 export interface ReplayOptions {
   json: boolean;
   config: Config;
+  /** Read approvals from the configured database (given with --config, not the embedded default's). */
+  approvalsFromStore?: boolean;
   stdout?: Writable;
   stderr?: Writable;
   stdin?: Readable;
@@ -30,12 +37,20 @@ export async function replay(files: readonly string[], o: ReplayOptions): Promis
   }
   const metrics = new Metrics();
   const bySeverity = new Map<Severity, number>();
-  const { ingest } = buildDetection(o.config, metrics, createLogger({ level: 'warn', destination: stderr }), (detections) => {
-    for (const d of detections) {
-      bySeverity.set(d.severity, (bySeverity.get(d.severity) ?? 0) + 1);
-      stdout.write(o.json ? `${JSON.stringify(detectionJson(d))}\n` : `${humanLine(d)}\n`);
-    }
-  });
+  let expected = 0;
+  const { ingest } = buildDetection(
+    o.config,
+    metrics,
+    createLogger({ level: 'warn', destination: stderr }),
+    (detections) => {
+      for (const d of detections) {
+        bySeverity.set(d.severity, (bySeverity.get(d.severity) ?? 0) + 1);
+        if (d.expected) expected++;
+        stdout.write(o.json ? `${JSON.stringify(detectionJson(d))}\n` : `${humanLine(d)}\n`);
+      }
+    },
+    expectedWork(o.config, o.approvalsFromStore ?? false),
+  );
 
   let lines = 0;
   const started = process.hrtime.bigint();
@@ -61,9 +76,36 @@ export async function replay(files: readonly string[], o: ReplayOptions): Promis
   const sev = [...SEVERITIES].reverse().filter((s) => bySeverity.has(s)).map((s) => `${s} ${bySeverity.get(s)}`);
   stderr.write(
     `replay: ${lines} lines read in ${seconds.toFixed(2)} s, ${parseErrors} parse errors, ${commands} commands, ` +
-      `${total} detections${sev.length ? ` (${sev.join(', ')})` : ''}\n`,
+      `${total} detections${sev.length ? ` (${sev.join(', ')})` : ''}, ${expected} of them expected work\n`,
   );
   return 0;
+}
+
+/**
+ * What `replay --config` knows of expected work beyond filters and windows: the approvals stored in the service's
+ * database (read only, when it exists), and the inventory's names and tags. It answers "would this have alerted?".
+ */
+function expectedWork(config: Config, fromStore: boolean): { approvals?: Approval[]; directory?: DeviceDirectory } {
+  let approvals: Approval[] | undefined;
+  if (fromStore && existsSync(config.storage.path)) {
+    const db = new Database(config.storage.path, { readonly: true, fileMustExist: true });
+    try {
+      const has = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'approvals'`).get();
+      if (has) approvals = new Approvals(db).all();
+    } finally {
+      db.close();
+    }
+  }
+  const inventory = config.inventory && new InventorySource(config.inventory);
+  return {
+    ...(approvals && { approvals }),
+    ...(inventory && {
+      directory: (device) => {
+        const d = inventory.index().find(device);
+        return d && { name: d.name, tags: d.tags };
+      },
+    }),
+  };
 }
 
 function unreadable(file: string): string | undefined {
@@ -92,5 +134,6 @@ function humanLine(d: Detection): string {
   const e = d.event;
   const ctx = e.context.length ? ` [${e.context.map((c) => JSON.stringify(c)).join(' > ')}]` : '';
   const facts = Object.keys(d.facts).length ? ` ${JSON.stringify(d.facts)}` : '';
-  return `${e.time.toISOString()} ${d.severity.toUpperCase()} ${d.kind} ${JSON.stringify(deviceName(e.device))} user=${JSON.stringify(e.user ?? null)} ${JSON.stringify(e.command)}${ctx}${facts} (${d.title})`;
+  const why = d.expected ? ` EXPECTED by ${d.expected.by} ${JSON.stringify(d.expected.name)}` : d.unexpected !== undefined ? ` NOT EXPECTED: ${JSON.stringify(d.unexpected)}` : '';
+  return `${e.time.toISOString()} ${d.severity.toUpperCase()} ${d.kind} ${JSON.stringify(deviceName(e.device))} user=${JSON.stringify(e.user ?? null)} ${JSON.stringify(e.command)}${ctx}${facts} (${d.title})${why}`;
 }

@@ -3,7 +3,8 @@ import type { Platform } from '../parsers/types.js';
 
 export type { Platform } from '../parsers/types.js';
 
-export type EventSource = 'syslog' | 'tacacs' | 'replay' | 'http' | 'sweep';
+/** `expiry`: approved work found still running after it ended. */
+export type EventSource = 'syslog' | 'tacacs' | 'replay' | 'http' | 'sweep' | 'expiry';
 
 export interface DeviceRef {
   /** Sender address (or the NAS address for relayed records). Always present: the identity of last resort. */
@@ -60,9 +61,25 @@ export interface Detection {
   tradecraft: string[];
   /** Why this matters, in one sentence for a human. */
   why: string;
+  /** Approved or otherwise expected work covers this hit: it is kept, but pages no one. */
+  expected?: Expectation;
+  /** Expected work nearby that does not cover this hit, and why not ("approved capture …, but exported to …"). */
+  unexpected?: string;
 }
 
-export type IncidentStatus = 'open' | 'acknowledged' | 'resolved';
+/** What makes a detection expected work rather than an attack. */
+export interface Expectation {
+  by: 'filter' | 'window' | 'approval';
+  /** The filter's title, the window's name, the approval's id. */
+  name: string;
+  /** For the people reading it: who approved what and why, or the filter's description. */
+  reason: string;
+  /** When the window or approval ends. */
+  until?: Date;
+}
+
+/** `expected`: every detection is covered by approved work and nobody was paged; `false-positive`: closed as such. */
+export type IncidentStatus = 'open' | 'acknowledged' | 'resolved' | 'expected' | 'false-positive';
 
 export interface Incident {
   id: string;
@@ -75,6 +92,8 @@ export interface Incident {
   detections: Detection[];
   /** What the device itself showed when capwatch logged in to check (SSH poller). */
   confirmation?: Confirmation;
+  /** Why an incident that was expected work (or closed as a false positive) is open again. */
+  reopenedBecause?: string;
 }
 
 /** A packet capture the device reports (IOS EPC capture point, IOS-XE `monitor capture`, ASA `capture`). */

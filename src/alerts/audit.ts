@@ -27,7 +27,11 @@ export type AuditAction =
   | 'incident.acknowledge'
   | 'incident.resolve'
   | 'incident.comment'
-  | 'sweep.start';
+  | 'incident.false-positive'
+  | 'sweep.start'
+  | 'expected.add'
+  | 'expected.remove'
+  | 'filter.add';
 
 export interface Actor {
   name: string;

@@ -62,6 +62,12 @@ export class SeenDevices {
     return fresh;
   }
 
+  /** Has a device of this name (short or qualified) or address sent anything? */
+  knows(name: string): boolean {
+    const sql = `SELECT 1 FROM devices_seen WHERE address = ?1 OR lower(hostname) = ?1 OR lower(hostname) LIKE ?1 || '.%' LIMIT 1`;
+    return this.db.prepare(sql).get(name.toLowerCase()) !== undefined;
+  }
+
   all(): SeenDevice[] {
     return (this.stmts.all.all() as Row[]).map((r) => ({
       address: r.address,

@@ -9,6 +9,8 @@ export interface IncidentUpdate {
   incident: Incident;
   added: Detection[];
   isNew: boolean;
+  /** Expected work (or a closed false positive) became an alert with this update. */
+  reopened?: boolean;
 }
 
 interface OpenGroup {
@@ -54,10 +56,12 @@ export class IncidentBook {
     if (group && at - group.incident.lastSeen.getTime() > this.opts.windowMs) group = undefined;
 
     const isNew = !group;
+    const unexpected = detections.find((d) => !d.expected);
     const incident: Incident = group?.incident ?? {
       id: randomUUID(),
       severity: first.severity,
-      status: 'open',
+      // Work every hit of which is approved or otherwise expected is kept, and pages no one.
+      status: unexpected ? 'open' : 'expected',
       device: { ...event.device },
       ...(event.user !== undefined && { user: event.user }),
       firstSeen: event.time,
@@ -71,10 +75,17 @@ export class IncidentBook {
     incident.detections.push(...detections);
     if (confirmation) incident.confirmation = confirmation;
 
-    const update = { incident, added: [...detections], isNew };
+    // One hit that expected work does not cover turns expected work (or a closed false positive) into an alert.
+    const reopened = !isNew && unexpected !== undefined && (incident.status === 'expected' || incident.status === 'false-positive');
+    if (reopened) {
+      incident.status = 'open';
+      incident.reopenedBecause = unexpected.unexpected ?? `${unexpected.title} (${unexpected.event.command}) is not covered by any approval, change window or filter`;
+    }
+
+    const update: IncidentUpdate = { incident, added: [...detections], isNew, ...(reopened && { reopened }) };
     const onSaved = this.opts.onSaved;
     // The hook runs inside the save's transaction: what it queues is durable exactly when the incident is.
-    this.store.saveIncident(incident, detections, isNew, onSaved && (() => onSaved(update)));
+    this.store.saveIncident(incident, detections, isNew, onSaved && (() => onSaved(update)), reopened);
     if (isNew) this.remember(incident);
     return update;
   }
@@ -82,6 +93,7 @@ export class IncidentBook {
   /**
    * An operator acknowledged or resolved an incident (API). Acknowledged: it keeps collecting, and what is sent about
    * it says so. Resolved: it is closed; the next detection there opens a new incident rather than reopening this one.
+   * A false positive keeps collecting quietly: unexpected activity in its window opens it again.
    */
   statusChanged(id: string, status: Incident['status']): void {
     for (const [key, group] of this.groups) {

@@ -2,7 +2,7 @@
 import { confirmationOf } from '../poll/check.js';
 import type { StoredCheck, SweepRecord } from '../poll/check-store.js';
 import type { SweepView } from '../poll/sweep.js';
-import type { Confirmation, Detection, DeviceFindings, DeviceRef, Incident } from '../types.js';
+import type { Confirmation, Detection, DeviceFindings, DeviceRef, Expectation, Incident } from '../types.js';
 import type { AuditEntry } from './audit.js';
 import type { IncidentSummary } from './store.js';
 
@@ -41,7 +41,13 @@ export function detectionJson(d: Detection) {
     tradecraft: d.tradecraft,
     why: d.why,
     raw: e.raw,
+    ...(d.expected && { expected: expectationJson(d.expected) }),
+    ...(d.unexpected !== undefined && { unexpected: d.unexpected }),
   };
+}
+
+export function expectationJson(x: Expectation) {
+  return { by: x.by, name: x.name, reason: x.reason, ...(x.until && { until: x.until.toISOString() }) };
 }
 
 /** What every rendering of an incident starts with. */
@@ -61,6 +67,7 @@ export function incidentJson(i: Incident) {
     ...incidentHead(i),
     detections: i.detections.map(detectionJson),
     confirmation: i.confirmation ? confirmationJson(i.confirmation) : null,
+    ...(i.reopenedBecause !== undefined && { reopenedBecause: i.reopenedBecause }),
   };
 }
 
@@ -100,7 +107,7 @@ export function auditJson(e: AuditEntry) {
   };
 }
 
-type TimelineEvent = 'opened' | 'detection' | 'confirmed' | 'acknowledged' | 'resolved' | 'comment';
+type TimelineEvent = 'opened' | 'detection' | 'confirmed' | 'acknowledged' | 'resolved' | 'false-positive' | 'comment';
 
 /**
  * An incident's story in time order: opened, each later detection, the device check, and what people did (from the
@@ -125,6 +132,7 @@ export function timelineJson(i: Incident, audit: readonly AuditEntry[]) {
 const AUDIT_EVENTS: Partial<Record<AuditEntry['action'], TimelineEvent>> = {
   'incident.acknowledge': 'acknowledged',
   'incident.resolve': 'resolved',
+  'incident.false-positive': 'false-positive',
   'incident.comment': 'comment',
 };
 

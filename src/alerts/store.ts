@@ -2,8 +2,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Confirmation, Detection, DetectionKind, DeviceRef, Incident, IncidentStatus, Severity } from '../types.js';
+import type { Confirmation, Detection, DetectionKind, DeviceRef, Expectation, Incident, IncidentStatus, Severity } from '../types.js';
 import { SEVERITIES, severityRank } from '../types.js';
+import type { CoveredObject } from '../detect/expected/expiry.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS incidents (
@@ -20,7 +21,8 @@ CREATE TABLE IF NOT EXISTS incidents (
   last_seen INTEGER NOT NULL,
   confirmation TEXT,
   detection_count INTEGER NOT NULL DEFAULT 0,
-  summary TEXT
+  summary TEXT,
+  reopened_because TEXT
 );
 CREATE INDEX IF NOT EXISTS incidents_last_seen ON incidents(last_seen);
 CREATE INDEX IF NOT EXISTS incidents_device ON incidents(device_key, last_seen);
@@ -46,7 +48,9 @@ CREATE TABLE IF NOT EXISTS detections (
   command TEXT NOT NULL,
   context TEXT NOT NULL,
   tag TEXT,
-  raw TEXT NOT NULL
+  raw TEXT NOT NULL,
+  expected TEXT,
+  unexpected TEXT
 );
 CREATE INDEX IF NOT EXISTS detections_incident ON detections(incident_id, seq);
 CREATE TABLE IF NOT EXISTS device_state (
@@ -106,6 +110,7 @@ interface IncidentRow {
   confirmation: string | null;
   detection_count: number;
   summary: string | null;
+  reopened_because: string | null;
 }
 
 interface DetectionRow {
@@ -127,6 +132,8 @@ interface DetectionRow {
   context: string;
   tag: string | null;
   raw: string;
+  expected: string | null;
+  unexpected: string | null;
 }
 
 export interface NamedObject {
@@ -160,23 +167,29 @@ export class Store {
     const columns = new Set((this.db.pragma('table_info(incidents)') as Array<{ name: string }>).map((c) => c.name));
     if (!columns.has('confirmation')) this.db.exec('ALTER TABLE incidents ADD COLUMN confirmation TEXT');
     if (!columns.has('summary')) this.db.exec('ALTER TABLE incidents ADD COLUMN detection_count INTEGER NOT NULL DEFAULT 0; ALTER TABLE incidents ADD COLUMN summary TEXT');
+    if (!columns.has('reopened_because')) this.db.exec('ALTER TABLE incidents ADD COLUMN reopened_because TEXT');
+    const detectionColumns = new Set((this.db.pragma('table_info(detections)') as Array<{ name: string }>).map((c) => c.name));
+    if (!detectionColumns.has('expected')) this.db.exec('ALTER TABLE detections ADD COLUMN expected TEXT; ALTER TABLE detections ADD COLUMN unexpected TEXT');
+    // Only expected hits are looked up by time (when approved work ends): a partial index costs the rest nothing.
+    this.db.exec('CREATE INDEX IF NOT EXISTS detections_expected ON detections(received_at) WHERE expected IS NOT NULL');
     this.stmts = {
       insertIncident: this.db.prepare(
-        `INSERT INTO incidents (id, device_key, device_address, device_hostname, platform, user, severity, severity_rank, status, first_seen, last_seen, confirmation, detection_count, summary)
-         VALUES (@id, @device_key, @device_address, @device_hostname, @platform, @user, @severity, @severity_rank, @status, @first_seen, @last_seen, @confirmation, @detection_count, @summary)`,
+        `INSERT INTO incidents (id, device_key, device_address, device_hostname, platform, user, severity, severity_rank, status, first_seen, last_seen, confirmation, detection_count, summary, reopened_because)
+         VALUES (@id, @device_key, @device_address, @device_hostname, @platform, @user, @severity, @severity_rank, @status, @first_seen, @last_seen, @confirmation, @detection_count, @summary, @reopened_because)`,
       ),
       updateIncident: this.db.prepare(
         `UPDATE incidents SET severity = @severity, severity_rank = @severity_rank, last_seen = @last_seen,
            device_hostname = COALESCE(device_hostname, @device_hostname), platform = COALESCE(platform, @platform),
-           confirmation = COALESCE(@confirmation, confirmation), detection_count = @detection_count, summary = @summary WHERE id = @id`,
+           confirmation = COALESCE(@confirmation, confirmation), detection_count = @detection_count, summary = @summary,
+           status = COALESCE(@new_status, status), reopened_because = COALESCE(@reopened_because, reopened_because) WHERE id = @id`,
       ),
       insertDetection: this.db.prepare(
-        `INSERT INTO detections (incident_id, rule, title, kind, severity, technique, why, facts, tradecraft, time, received_at, source, user, line, remote_address, command, context, tag, raw)
-         VALUES (@incident_id, @rule, @title, @kind, @severity, @technique, @why, @facts, @tradecraft, @time, @received_at, @source, @user, @line, @remote_address, @command, @context, @tag, @raw)`,
+        `INSERT INTO detections (incident_id, rule, title, kind, severity, technique, why, facts, tradecraft, time, received_at, source, user, line, remote_address, command, context, tag, raw, expected, unexpected)
+         VALUES (@incident_id, @rule, @title, @kind, @severity, @technique, @why, @facts, @tradecraft, @time, @received_at, @source, @user, @line, @remote_address, @command, @context, @tag, @raw, @expected, @unexpected)`,
       ),
       detectionsOf: this.db.prepare(`SELECT * FROM detections WHERE incident_id = ? ORDER BY seq`),
       incident: this.db.prepare(`SELECT * FROM incidents WHERE id = ?`),
-      recentOpen: this.db.prepare(`SELECT * FROM incidents WHERE status = 'open' AND last_seen >= ? ORDER BY last_seen`),
+      recentOpen: this.db.prepare(`SELECT * FROM incidents WHERE status != 'resolved' AND last_seen >= ? ORDER BY last_seen`),
       putState: this.db.prepare(
         `INSERT INTO device_state (device_key, state, updated_at) VALUES (?, ?, ?)
          ON CONFLICT(device_key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
@@ -199,8 +212,10 @@ export class Store {
   /**
    * Stores a new incident or the growth of an existing one, with its new detections, in one transaction.
    * `inTransaction` runs inside it, so what it writes (the outbox rows) commits or rolls back with the incident.
+   * `statusChanged`: the save moves the incident's status (expected work turned into an alert); otherwise the stored
+   * status stands, whatever another process made it since.
    */
-  saveIncident(incident: Incident, newDetections: readonly Detection[], isNew: boolean, inTransaction?: () => void): void {
+  saveIncident(incident: Incident, newDetections: readonly Detection[], isNew: boolean, inTransaction?: () => void, statusChanged = false): void {
     this.db.transaction(() => {
       const row = {
         id: incident.id,
@@ -217,6 +232,8 @@ export class Store {
         confirmation: incident.confirmation ? JSON.stringify(incident.confirmation) : null,
         detection_count: incident.detections.length,
         summary: JSON.stringify(summarize(incident.detections)),
+        new_status: statusChanged ? incident.status : null,
+        reopened_because: incident.reopenedBecause ?? null,
       };
       if (isNew) this.stmts.insertIncident.run(row);
       else this.stmts.updateIncident.run(row);
@@ -242,6 +259,8 @@ export class Store {
           context: JSON.stringify(e.context),
           tag: e.tag ?? null,
           raw: e.raw,
+          expected: d.expected ? JSON.stringify(d.expected) : null,
+          unexpected: d.unexpected ?? null,
         });
       }
       inTransaction?.();
@@ -308,7 +327,7 @@ export class Store {
     const counts: IncidentCounts = {
       total: 0,
       bySeverity: { informational: 0, low: 0, medium: 0, high: 0, critical: 0 },
-      byStatus: { open: 0, acknowledged: 0, resolved: 0 },
+      byStatus: { open: 0, acknowledged: 0, resolved: 0, expected: 0, 'false-positive': 0 },
     };
     for (const r of rows) {
       counts.total += r.n;
@@ -348,6 +367,33 @@ export class Store {
    */
   namedObjects(afterSeq: number): NamedObject[] {
     return this.stmts.namedSince.all(afterSeq) as NamedObject[];
+  }
+
+  /** The captures and sessions named by hits that this approval (or window) covered between `from` and `to`. */
+  coveredObjects(by: 'approval' | 'window', name: string, from: Date, to: Date): CoveredObject[] {
+    const rows = this.db
+      .prepare(
+        `SELECT DISTINCT i.device_address AS address, i.device_hostname AS hostname, i.platform, d.user, d.kind,
+                json_extract(d.facts, '$.capture') AS capture, json_extract(d.facts, '$.session') AS session
+         FROM detections d JOIN incidents i ON i.id = d.incident_id
+         WHERE d.expected IS NOT NULL AND d.received_at BETWEEN ? AND ?
+           AND json_extract(d.expected, '$.by') = ? AND json_extract(d.expected, '$.name') = ?
+           AND (capture IS NOT NULL OR session IS NOT NULL)`,
+      )
+      .all(from.getTime(), to.getTime(), by, name) as Array<{ address: string; hostname: string | null; platform: string | null; user: string | null; kind: DetectionKind; capture: string | null; session: string | null }>;
+    return rows.map((r) => ({
+      device: deviceOf({ device_address: r.address, device_hostname: r.hostname, platform: r.platform } as IncidentRow),
+      ...(r.user !== null && { user: r.user }),
+      kind: r.kind,
+      ...(r.capture !== null && { capture: r.capture }),
+      ...(r.session !== null && { session: r.session }),
+    }));
+  }
+
+  /** Has an incident been about a device of this name (short or qualified) or address? */
+  knowsDevice(name: string): boolean {
+    const sql = `SELECT 1 FROM incidents WHERE device_address = ?1 OR lower(device_hostname) = ?1 OR lower(device_hostname) LIKE ?1 || '.%' LIMIT 1`;
+    return this.db.prepare(sql).get(name.toLowerCase()) !== undefined;
   }
 
   /** Detections stored per rule id, and the latest one's receive time. */
@@ -394,6 +440,8 @@ export class Store {
       why: d.why,
       facts: JSON.parse(d.facts) as Record<string, string>,
       tradecraft: JSON.parse(d.tradecraft) as string[],
+      ...(d.expected !== null && { expected: parseExpectation(d.expected) }),
+      ...(d.unexpected !== null && { unexpected: d.unexpected }),
       event: {
         time: new Date(d.time),
         receivedAt: new Date(d.received_at),
@@ -418,6 +466,7 @@ export class Store {
       lastSeen: new Date(row.last_seen),
       detections,
       ...(row.confirmation !== null && { confirmation: parseConfirmation(row.confirmation) }),
+      ...(row.reopened_because !== null && { reopenedBecause: row.reopened_because }),
     };
   }
 }
@@ -477,6 +526,11 @@ function incidentFilter(q: IncidentQuery): { where: string; args: unknown[] } {
   if (q.status) add('i.status = ?', q.status);
   if (q.after) add('(i.last_seen < ? OR (i.last_seen = ? AND i.id < ?))', q.after.lastSeen.getTime(), q.after.lastSeen.getTime(), q.after.id);
   return { where: where.length ? `WHERE ${where.join(' AND ')}` : '', args };
+}
+
+function parseExpectation(json: string): Expectation {
+  const { until, ...e } = JSON.parse(json) as Omit<Expectation, 'until'> & { until?: string };
+  return { ...e, ...(until !== undefined && { until: new Date(until) }) };
 }
 
 function parseConfirmation(json: string): Confirmation {

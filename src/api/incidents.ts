@@ -175,34 +175,36 @@ export async function incidentRoutes(app: FastifyInstance, deps: IncidentApiDeps
     },
   );
 
-  app.patch<{ Params: { id: string }; Body: { status: 'acknowledged' | 'resolved'; comment?: string } }>(
+  app.patch<{ Params: { id: string }; Body: { status: 'acknowledged' | 'resolved' | 'false-positive'; comment?: string } }>(
     '/api/incidents/:id',
     {
       config: { role: 'operator' },
       schema: {
         tags: ['incidents'],
-        summary: 'Acknowledge or resolve an incident (operator)',
+        summary: 'Acknowledge or resolve an incident, or close it as a false positive with a comment saying why (operator)',
+        description: 'A false positive keeps collecting quietly and opens again on unexpected activity in its window; GET /api/incidents/:id/filter suggests a filter for what it was.',
         params: idParams,
         body: {
           type: 'object',
           additionalProperties: false,
           required: ['status'],
-          properties: { status: { enum: ['acknowledged', 'resolved'] }, comment: { type: 'string', minLength: 1, maxLength: 4000 } },
+          properties: { status: { enum: ['acknowledged', 'resolved', 'false-positive'] }, comment: { type: 'string', minLength: 1, maxLength: 4000 } },
         },
-        response: { 200: ref('Incident'), 404: errorRef, 409: errorRef },
+        response: { 200: ref('Incident'), 400: errorRef, 404: errorRef, 409: errorRef },
       },
     },
     async (req, reply) => {
       const { status, comment } = req.body;
       const before = store.incident(req.params.id);
       if (!before) return reply.code(404).send(notFound);
+      if (status === 'false-positive' && comment === undefined) return reply.code(400).send({ error: 'comment: required when closing as a false positive (say why)' });
       if (before.status === 'resolved' && status === 'acknowledged') return reply.code(409).send({ error: 'the incident is resolved; a new detection opens a new incident' });
       if (before.status !== status) {
         store.transaction(() => {
           store.setIncidentStatus(before.id, status);
           audit.record({
             actor: actorOf(req),
-            action: status === 'acknowledged' ? 'incident.acknowledge' : 'incident.resolve',
+            action: status === 'acknowledged' ? 'incident.acknowledge' : status === 'resolved' ? 'incident.resolve' : 'incident.false-positive',
             target: before.id,
             incident: before.id,
             details: { from: before.status, to: status, ...(comment !== undefined && { comment }) },

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { SEVERITIES } from '../types.js';
 
 export const KINDS = ['capture', 'capture-export', 'span', 'rspan', 'erspan', 'recon', 'removal'] as const;
-export const STATUSES = ['open', 'acknowledged', 'resolved'] as const;
+export const STATUSES = ['open', 'acknowledged', 'resolved', 'expected', 'false-positive'] as const;
 const CHECK_STATUSES = ['active-found', 'none-found', 'unsupported', 'unreachable'] as const;
 
 const str = { type: 'string' } as const;
@@ -31,11 +31,17 @@ const incidentProps = {
   ...incidentHead,
   detections: { type: 'array', items: ref('Detection') },
   confirmation: nullableRef('Confirmation'),
+  reopenedBecause: { ...str, description: 'Why an incident that was expected work (or closed as a false positive) alerts again' },
 };
 const INCIDENT_REQUIRED = ['id', 'severity', 'status', 'device', 'deviceAddress', 'user', 'firstSeen', 'lastSeen', 'detections', 'confirmation'];
 
 const SCHEMAS = [
   { $id: 'Error', ...object({ error: str }) },
+  {
+    $id: 'Expectation',
+    description: 'Why a detection is expected work: an approval, a change window or a filter covers it',
+    ...object({ by: { enum: ['filter', 'window', 'approval'] }, name: str, reason: str, until: time }, ['by', 'name', 'reason']),
+  },
   {
     $id: 'Capture',
     description: 'A packet capture the device showed',
@@ -90,12 +96,14 @@ const SCHEMAS = [
         context: { ...strings, description: 'Configuration submodes the command was typed in, outermost first' },
         time,
         receivedAt: time,
-        source: { enum: ['syslog', 'tacacs', 'replay', 'http', 'sweep'] },
+        source: { enum: ['syslog', 'tacacs', 'replay', 'http', 'sweep', 'expiry'] },
         tag: str,
         facts: { type: 'object', additionalProperties: str, description: 'capture, session, interfaces, url (export), destinationIp (ERSPAN), …' },
         tradecraft: strings,
         why: str,
         raw: { ...str, description: 'The log line or record as received' },
+        expected: ref('Expectation'),
+        unexpected: { ...str, description: 'Expected work nearby that does not cover this hit, and why not' },
       },
       ['rule', 'title', 'severity', 'kind', 'technique', 'device', 'deviceAddress', 'user', 'command', 'context', 'time', 'receivedAt', 'source', 'facts', 'tradecraft', 'why', 'raw'],
     ),
@@ -159,7 +167,7 @@ const SCHEMAS = [
   {
     $id: 'TimelineEntry',
     ...object(
-      { at: time, event: { enum: ['opened', 'detection', 'confirmed', 'acknowledged', 'resolved', 'comment'] }, by: str, text: str },
+      { at: time, event: { enum: ['opened', 'detection', 'confirmed', 'acknowledged', 'resolved', 'false-positive', 'comment'] }, by: str, text: str },
       ['at', 'event'],
     ),
   },

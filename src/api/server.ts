@@ -23,6 +23,7 @@ import { auditRoutes } from './audit.js';
 import { consoleRoot, consoleRoutes } from './console-routes.js';
 import { OIDC_CALLBACK_PATH, OIDC_LOGIN_PATH, oidcRoutes } from './auth/oidc.js';
 import { deviceRoutes, type DeviceApiDeps } from './devices.js';
+import { expectedRoutes, type ExpectedApiDeps } from './expected.js';
 import { authPlugin } from './auth/plugin.js';
 import { SessionStore } from './auth/sessions.js';
 import { TokenSet } from './auth/tokens.js';
@@ -36,6 +37,7 @@ import { sweepRoutes } from './sweeps.js';
 
 export interface HttpDeps extends Omit<IncidentApiDeps, 'audit' | 'store'>, Omit<DeviceApiDeps, 'store' | 'poller'>, Omit<AdminApiDeps, 'store'> {
   activity: Activity;
+  expected: Omit<ExpectedApiDeps, 'store' | 'audit' | 'rules'>;
   store: Store;
   audit: AuditLog;
   changes: Changes;
@@ -188,6 +190,7 @@ export async function startHttp(http: HttpConfig, deps: HttpDeps): Promise<HttpS
   await app.register(deviceRoutes, { store: deps.store, seen: deps.seen, poller: deps.poller });
   await app.register(activityRoutes, { activity: deps.activity });
   await app.register(adminRoutes, { store: deps.store, rules: deps.rules, config: deps.config });
+  await app.register(expectedRoutes, { ...deps.expected, store: deps.store, audit: deps.audit, rules: deps.rules });
   await app.register(consoleRoutes, { root: consoleRoot() });
 
   await app.listen({ host: http.host, port: http.port });

@@ -17,6 +17,7 @@
 //   eemCommand     the command an EEM applet action runs
 // plus any other named group a rule's regex defines.
 import type { CommandEvent, Detection, DetectionKind, Severity } from '../types.js';
+import type { ExpectedWork } from './expected/matcher.js';
 import { RuleIndex } from './sigma/dispatch.js';
 import type { Rule } from './sigma/types.js';
 import { EventView } from './sigma/view.js';
@@ -25,6 +26,8 @@ import { MirrorState, type CaptureState, type MirrorStateLimits, type SessionSta
 
 export interface DetectorOptions {
   rules: readonly Rule[];
+  /** Approvals, change windows and filters that mark hits as expected work. */
+  expected?: ExpectedWork;
   /** Networks (CIDR) where ERSPAN collectors are approved; an ERSPAN destination elsewhere is critical. */
   collectors?: readonly string[];
   limits?: MirrorStateLimits;
@@ -134,6 +137,7 @@ function why({ rule, event, facts: f, session, outsideCollectors }: WhyInput): s
 export class Detector {
   readonly state: MirrorState;
   readonly rules: readonly Rule[];
+  readonly expected: ExpectedWork | undefined;
   private readonly index: RuleIndex;
   private readonly collectors: CollectorNetworks;
   private readonly view = new EventView();
@@ -143,6 +147,7 @@ export class Detector {
   /** Throws when a collector network is malformed. */
   constructor(opts: DetectorOptions) {
     this.rules = opts.rules;
+    this.expected = opts.expected;
     this.index = new RuleIndex(opts.rules);
     this.collectors = new CollectorNetworks(opts.collectors ?? []);
     this.state = new MirrorState(opts.limits);
@@ -156,6 +161,7 @@ export class Detector {
       const rule = this.candidates[i]!;
       if (rule.test(view)) (out ??= []).push(this.build(rule, view));
     }
+    if (out && this.expected) this.expected.mark(out, view);
     return out ?? [];
   }
 

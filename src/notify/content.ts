@@ -49,6 +49,9 @@ export function confirmationText(c: Confirmation | undefined): string {
 export function changeText(input: RenderInput): string {
   const { incident, first, fresh } = input;
   if (incident.status === 'resolved') return 'Resolved';
+  if (incident.status === 'false-positive') return 'Closed as a false positive';
+  // Nothing was sent while it was expected work: its first message says why it alerts now.
+  if (incident.reopenedBecause !== undefined && first) return 'No longer expected work';
   if (incident.status === 'acknowledged' && fresh.length === 0) return 'Acknowledged';
   if (first) return 'New incident';
   if (fresh.length) return `${fresh.length} more command${fresh.length === 1 ? '' : 's'}`;
@@ -69,6 +72,7 @@ export function summarize(input: RenderInput): Summary {
     { label: 'When', value: e ? `device time ${e.time.toISOString()}, received ${e.receivedAt.toISOString()}` : i.firstSeen.toISOString() },
     { label: 'Severity', value: `${i.severity} · status ${i.status} · ${i.detections.length} command${i.detections.length === 1 ? '' : 's'} · MITRE ATT&CK T1040` },
     { label: 'Confirmation', value: confirmationText(i.confirmation) },
+    ...(i.reopenedBecause !== undefined ? [{ label: 'Why it alerts', value: i.reopenedBecause }] : []),
     { label: 'Incident', value: i.id },
   ];
   const link = incidentLink(input.publicUrl, i.id);

@@ -108,13 +108,15 @@ export class Notifier {
 
   /** Queues messages for the targets an incident update concerns. Runs inside the incident's save transaction. */
   enqueue(u: IncidentUpdate): void {
+    // Expected work pages no one; if it turns into an alert, that update is its first message.
+    if (u.incident.status === 'expected') return;
     this.remember(u.incident);
     const now = this.now();
     try {
       for (const { target } of this.targets.values()) {
         if (!matches(target, u.incident, u.added)) continue;
         // The first message of a new incident goes at once; later detections wait a moment to travel together.
-        this.queue(u.incident.id, target.name, now, u.isNew ? now : now + this.opts.batchMs);
+        this.queue(u.incident.id, target.name, now, u.isNew || u.reopened ? now : now + this.opts.batchMs);
       }
     } catch (err) {
       // Losing a notification must not lose the incident: the save goes on, the failure is counted and logged.
@@ -126,6 +128,7 @@ export class Notifier {
 
   /** The incident changed without a new detection (status, the poller's confirmation): tell the targets. */
   incidentChanged(incident: Incident): void {
+    if (incident.status === 'expected') return;
     this.remember(incident);
     const now = this.now();
     try {

@@ -7,8 +7,8 @@ import { CollectorNetworks } from '../detect/severity.js';
 import { Counter } from 'prom-client';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import type { Confirmation, Detection, Incident } from '../types.js';
-import { confirmationOf } from './check.js';
+import type { Confirmation, Detection, DeviceRef, Incident } from '../types.js';
+import { confirmationOf, type DeviceCheck } from './check.js';
 import { CheckStore } from './check-store.js';
 import { Confirmer } from './confirm.js';
 import { ConfigError } from '../validate.js';
@@ -42,6 +42,7 @@ export class Poller {
   readonly confirmer: Confirmer | undefined;
   /** Every check's result (sweeps and confirmations), for the devices view. */
   readonly checks: CheckStore;
+  private readonly devicePoller: DevicePoller;
   private schedule: NodeJS.Timeout | undefined;
   private scheduled: Promise<SweepView> | undefined;
 
@@ -65,11 +66,11 @@ export class Poller {
     } catch (err) {
       throw new ConfigError([`poll.knownHosts: ${(err as Error).message}`]);
     }
-    const poller = new DevicePoller(
+    const poller = (this.devicePoller = new DevicePoller(
       { connectTimeoutMs: p.connectTimeoutSeconds * 1000, commandTimeoutMs: p.commandTimeoutSeconds * 1000, knownHosts: () => knownHosts.get(), trustOnFirstUse: p.trustOnFirstUse },
       log,
       (c) => checked.inc({ status: confirmationOf(c).status, ...(c.errorKind && { error: c.errorKind }) }),
-    );
+    ));
     const checks = (this.checks = new CheckStore(deps.store.database));
     this.sweeper = new Sweeper({
       poller,
@@ -99,6 +100,24 @@ export class Poller {
       selection: scope,
       concurrency: req.concurrency ?? this.config.poll.concurrency,
     });
+  }
+
+  /**
+   * Asks a device what it is capturing or mirroring now (one login, shared with any sweep or confirmation under way),
+   * and stores the check; undefined when the device is not in the inventory.
+   */
+  async checkNow(device: DeviceRef): Promise<DeviceCheck | undefined> {
+    const d = this.inventory.index().find(device);
+    if (!d) return undefined;
+    const check = await this.devicePoller.check(d, Date.now());
+    this.checks.saveCheck(check);
+    return check;
+  }
+
+  /** The inventory's name and tags for a device, for telling which devices an approval or window names. */
+  describe(device: DeviceRef): { name: string; tags: readonly string[] } | undefined {
+    const d = this.inventory.index().find(device);
+    return d && { name: d.name, tags: d.tags };
   }
 
   /**

@@ -75,7 +75,7 @@ function dedupe(ps: Prefixes): Prefixes {
   return [...seen.values()];
 }
 
-function str(doc: Record<string, unknown>, key: string, required: boolean): string | undefined {
+export function str(doc: Record<string, unknown>, key: string, required: boolean): string | undefined {
   const v = doc[key];
   if (v === undefined || v === null) {
     if (required) throw new Error(`missing field '${key}'`);
@@ -85,17 +85,31 @@ function str(doc: Record<string, unknown>, key: string, required: boolean): stri
   return v;
 }
 
-function strList(doc: Record<string, unknown>, key: string): string[] {
+export function strList(doc: Record<string, unknown>, key: string): string[] {
   const v = doc[key];
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new Error(`field '${key}' must be a list of strings`);
   return v as string[];
 }
 
-function map(v: unknown, key: string): Record<string, unknown> {
+export function map(v: unknown, key: string): Record<string, unknown> {
   if (v === undefined || v === null) throw new Error(`missing field '${key}'`);
   if (typeof v !== 'object' || Array.isArray(v)) throw new Error(`field '${key}' must be a map`);
   return v as Record<string, unknown>;
+}
+
+/** A detection block (selections + `condition`) compiled to a predicate; `where` names it in errors. */
+export function compileDetection(block: Record<string, unknown>, where: string, reserved: readonly string[] = []): { root: CondNode; sels: Map<string, Selection>; test: Pred } {
+  const condition = block.condition;
+  if (condition === undefined) throw new Error(`missing field '${where}.condition'`);
+  if (typeof condition !== 'string') throw new Error(`field '${where}.condition' must be a string`);
+  const sels = new Map<string, Selection>();
+  for (const [name, body] of Object.entries(block)) {
+    if (name !== 'condition' && !reserved.includes(name)) sels.set(name, compileSelection(name, body));
+  }
+  if (sels.size === 0) throw new Error(`${where} has no selections`);
+  const root = parseCondition(condition, [...sels.keys()]);
+  return { root, sels, test: compileNode(root, sels) };
 }
 
 export function compileRule(docIn: unknown, file: string): Rule {
@@ -126,17 +140,7 @@ export function compileRule(docIn: unknown, file: string): Rule {
     throw new Error(cw.action === undefined ? "missing field 'capwatch.action'" : `field 'capwatch.action' must be one of ${ACTIONS.join(', ')}`);
   }
 
-  const detection = map(doc.detection, 'detection');
-  const condition = detection.condition;
-  if (condition === undefined) throw new Error("missing field 'detection.condition'");
-  if (typeof condition !== 'string') throw new Error("field 'detection.condition' must be a string");
-  const sels = new Map<string, Selection>();
-  for (const [name, body] of Object.entries(detection)) {
-    if (name !== 'condition') sels.set(name, compileSelection(name, body));
-  }
-  if (sels.size === 0) throw new Error('detection has no selections');
-  const root = parseCondition(condition, [...sels.keys()]);
-  const test = compileNode(root, sels);
+  const { root, sels, test } = compileDetection(map(doc.detection, 'detection'), 'detection');
   const factSelections = [...positiveSelections(root)].map((n) => sels.get(n)!);
 
   return {

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { compileRule } from './compile.js';
+import { compileFilter, type Filter } from './filter.js';
 import type { Rule } from './types.js';
 
 export class RuleLoadError extends Error {
@@ -27,7 +28,7 @@ function ruleFiles(dir: string): string[] {
   }
 }
 
-function loadRule(file: string): Rule {
+function loadDocument<T>(file: string, compile: (doc: unknown) => T): T {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -41,7 +42,7 @@ function loadRule(file: string): Rule {
     throw new RuleLoadError(file, `bad YAML: ${(err as Error).message.split('\n')[0]}`);
   }
   try {
-    return compileRule(doc, file);
+    return compile(doc);
   } catch (err) {
     throw new RuleLoadError(file, (err as Error).message);
   }
@@ -53,7 +54,7 @@ export function loadRules(dirs: readonly string[]): Rule[] {
   const seen = new Map<string, string>();
   for (const dir of dirs) {
     for (const file of ruleFiles(dir)) {
-      const rule = loadRule(file);
+      const rule = loadDocument(file, (doc) => compileRule(doc, file));
       const other = seen.get(rule.id);
       if (other !== undefined) throw new RuleLoadError(file, `duplicate id ${rule.id} (also in ${other})`);
       seen.set(rule.id, file);
@@ -61,4 +62,20 @@ export function loadRules(dirs: readonly string[]): Rule[] {
     }
   }
   return rules;
+}
+
+/** Every filter in `dirs` (same files, same errors as rules), each naming rules among `rules`. */
+export function loadFilters(dirs: readonly string[], rules: readonly Rule[]): Filter[] {
+  const filters: Filter[] = [];
+  const seen = new Map<string, string>();
+  for (const dir of dirs) {
+    for (const file of ruleFiles(dir)) {
+      const filter = loadDocument(file, (doc) => compileFilter(doc, file, rules));
+      const other = seen.get(filter.id);
+      if (other !== undefined) throw new RuleLoadError(file, `duplicate id ${filter.id} (also in ${other})`);
+      seen.set(filter.id, file);
+      filters.push(filter);
+    }
+  }
+  return filters;
 }

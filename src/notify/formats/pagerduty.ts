@@ -13,7 +13,7 @@ export const pagerduty: Formatter = (input) => {
   const i = input.incident;
   const base = { routing_key: input.target.secret ?? '', dedup_key: i.id };
   const headers = { 'content-type': 'application/json' };
-  if (i.status !== 'open') return { body: JSON.stringify({ ...base, event_action: i.status === 'resolved' ? 'resolve' : 'acknowledge' }), headers };
+  if (i.status !== 'open') return { body: JSON.stringify({ ...base, event_action: i.status === 'acknowledged' ? 'acknowledge' : 'resolve' }), headers };
   const last = i.detections[i.detections.length - 1];
   const summary = `${i.severity.toUpperCase()} T1040 on ${deviceName(i.device)} by ${i.user ?? 'unknown user'}: ${last ? commandPath(last) : ''}`;
   const link = incidentLink(input.publicUrl, i.id);

@@ -22,7 +22,16 @@ function clipped(d: Detection) {
 
 export const webhook: Formatter = (input) => {
   const i = input.incident;
-  const event = i.status === 'resolved' ? 'incident.resolved' : i.status === 'acknowledged' && input.fresh.length === 0 ? 'incident.acknowledged' : input.first ? 'incident.opened' : 'incident.updated';
+  const event =
+    i.status === 'resolved'
+      ? 'incident.resolved'
+      : i.status === 'false-positive'
+        ? 'incident.false-positive'
+        : i.status === 'acknowledged' && input.fresh.length === 0
+          ? 'incident.acknowledged'
+          : input.first
+            ? 'incident.opened'
+            : 'incident.updated';
   const link = incidentLink(input.publicUrl, i.id);
   const payload = {
     id: input.deliveryId,

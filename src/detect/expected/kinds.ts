@@ -1,0 +1,16 @@
+// What "kind" means in a window or an approval: a detection kind, or `capture` / `mirror` for the whole family.
+import type { DetectionKind } from '../../types.js';
+
+export const WORK_KINDS = ['capture', 'mirror', 'capture-export', 'span', 'rspan', 'erspan', 'recon', 'removal'] as const;
+export type WorkKind = (typeof WORK_KINDS)[number];
+
+const FAMILY: Record<'capture' | 'mirror', ReadonlySet<DetectionKind>> = {
+  // Listing and removing are part of any capture or mirror work.
+  capture: new Set(['capture', 'capture-export', 'recon', 'removal']),
+  mirror: new Set(['span', 'rspan', 'erspan', 'recon', 'removal']),
+};
+
+export function kindCovered(kinds: readonly WorkKind[] | undefined, kind: DetectionKind): boolean {
+  if (!kinds || kinds.length === 0) return true;
+  return kinds.some((k) => (k === 'capture' || k === 'mirror' ? FAMILY[k].has(kind) : k === kind));
+}
