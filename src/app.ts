@@ -193,9 +193,16 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       },
       new Date(),
     );
+    let expiryRunning = false;
     const expiryTimer = setInterval(() => {
-      expiry.run(new Date()).catch((err: unknown) => log.error({ err: (err as Error).message }, 'could not check ended approvals'));
-    }, 30_000).unref();
+      // A look that logs into devices can outlast the interval: one at a time.
+      if (expiryRunning) return;
+      expiryRunning = true;
+      expiry
+        .run(new Date())
+        .catch((err: unknown) => log.error({ err: (err as Error).message }, 'could not check ended approvals'))
+        .finally(() => (expiryRunning = false));
+    }, config.expected.checkIntervalSeconds * 1000).unref();
     stopTimers.push(() => clearInterval(expiryTimer));
     for (const { state } of store.deviceStates()) detector.state.restore(state);
     const seen = new SeenDevices(store.database);

@@ -64,8 +64,8 @@ export class SeenDevices {
 
   /** Has a device of this name (short or qualified) or address sent anything? */
   knows(name: string): boolean {
-    const sql = `SELECT 1 FROM devices_seen WHERE address = ?1 OR lower(hostname) = ?1 OR lower(hostname) LIKE ?1 || '.%' LIMIT 1`;
-    return this.db.prepare(sql).get(name.toLowerCase()) !== undefined;
+    const sql = `SELECT 1 FROM devices_seen WHERE address = @n OR lower(hostname) = @n OR lower(hostname) LIKE @n || '.%' LIMIT 1`;
+    return this.db.prepare(sql).get({ n: name.toLowerCase() }) !== undefined;
   }
 
   all(): SeenDevice[] {

@@ -392,8 +392,8 @@ export class Store {
 
   /** Has an incident been about a device of this name (short or qualified) or address? */
   knowsDevice(name: string): boolean {
-    const sql = `SELECT 1 FROM incidents WHERE device_address = ?1 OR lower(device_hostname) = ?1 OR lower(device_hostname) LIKE ?1 || '.%' LIMIT 1`;
-    return this.db.prepare(sql).get(name.toLowerCase()) !== undefined;
+    const sql = `SELECT 1 FROM incidents WHERE device_address = @n OR lower(device_hostname) = @n OR lower(device_hostname) LIKE @n || '.%' LIMIT 1`;
+    return this.db.prepare(sql).get({ n: name.toLowerCase() }) !== undefined;
   }
 
   /** Detections stored per rule id, and the latest one's receive time. */

@@ -12,6 +12,8 @@ export interface ExpectedConfig {
   };
   /** When approved work ends, how long capwatch waits before it looks whether the capture or mirror is still on. */
   expiryGraceMinutes: number;
+  /** How often capwatch looks for approvals and windows that have ended. */
+  checkIntervalSeconds: number;
 }
 
 const strings = { type: 'array', items: { type: 'string', minLength: 1 } } as const;
@@ -43,6 +45,7 @@ export function expectedSchema(section: (p: Record<string, unknown>) => unknown)
       maxTtlMinutes: { type: 'number', exclusiveMinimum: 0, default: 24 * 60 },
     }),
     expiryGraceMinutes: { type: 'number', minimum: 0, default: 5 },
+    checkIntervalSeconds: { type: 'number', exclusiveMinimum: 0, default: 30 },
   });
 }
 
