@@ -63,17 +63,23 @@ export class ApprovalIndex {
 
   /** Approvals that may concern the device: a handful, whatever the number in force. */
   candidates(device: DeviceRef, directory: DeviceDirectory): Compiled[] {
-    const keys = new Set<string>([device.address.toLowerCase()]);
-    const host = device.hostname?.toLowerCase();
-    if (host) keys.add(host).add(host.split('.')[0]!);
-    const known = directory(device)?.name.toLowerCase();
-    if (known) keys.add(known).add(known.split('.')[0]!);
+    if (this.size === 0) return NONE;
     const out: Compiled[] = [];
-    for (const k of keys) for (const c of this.byName.get(k) ?? []) if (!out.includes(c)) out.push(c);
+    const add = (name: string | undefined) => {
+      if (name === undefined) return;
+      for (const c of this.byName.get(name) ?? NONE) if (!out.includes(c)) out.push(c);
+      const dot = name.indexOf('.');
+      if (dot > 0 && isIP(name) === 0) for (const c of this.byName.get(name.slice(0, dot)) ?? NONE) if (!out.includes(c)) out.push(c);
+    };
+    add(device.address.toLowerCase());
+    add(device.hostname?.toLowerCase());
+    add(directory(device)?.name.toLowerCase());
     for (const c of this.unnamed) if (deviceMatches(c.devices, device, directory)) out.push(c);
     return out;
   }
 }
+
+const NONE: Compiled[] = [];
 
 export type ApprovalVerdict = { covered: true; approval: Approval } | { covered: false; approval: Approval; because: string };
 
@@ -103,8 +109,11 @@ function destinationAllowed(allowed: string, target: string): boolean {
 export function judge(c: Compiled, d: Detection): ApprovalVerdict {
   const a = c.approval;
   const e = d.event;
-  const what = `approved ${a.kind ?? 'capture or mirror'}${a.name ? ` ${a.name}` : ''} on ${deviceLabel(e.device)} for ${a.user}`;
-  const no = (because: string): ApprovalVerdict => ({ covered: false, approval: a, because: `${what}, but ${because}` });
+  const no = (because: string): ApprovalVerdict => ({
+    covered: false,
+    approval: a,
+    because: `approved ${a.kind ?? 'capture or mirror'}${a.name ? ` ${a.name}` : ''} on ${deviceLabel(e.device)} for ${a.user}, but ${because}`,
+  });
   if (e.user === undefined || e.user.toLowerCase() !== a.user.toLowerCase()) return no(e.user ? `${e.user} did it` : 'the device did not say who did it');
   if (!kindCovered(a.kind ? [a.kind] : undefined, d.kind)) return no(`this is ${d.kind} work`);
   if (c.pattern && !c.pattern.test(e.command)) return no(`the command is not the approved pattern /${a.pattern}/`);

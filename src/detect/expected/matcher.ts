@@ -58,6 +58,20 @@ export class ExpectedWork {
     }
   }
 
+  private testFilters(list: readonly Filter[] | undefined, d: Detection, view: EventView, near: string[]): boolean {
+    if (!list) return false;
+    for (const f of list) {
+      if (f.test(view)) continue;
+      if (d.severity === 'critical' && !(f.allowCritical && f.rules?.has(d.rule))) {
+        near.push(`filter "${f.title}" sets this apart, but it is critical and the filter does not name the rule with allowCritical`);
+        continue;
+      }
+      d.expected = { by: 'filter', name: f.title, reason: f.description };
+      return true;
+    }
+    return false;
+  }
+
   private byApproval(d: Detection, near: string[]): boolean {
     const e = d.event;
     const at = (e.source === 'replay' ? e.time : e.receivedAt).getTime();
@@ -95,19 +109,6 @@ export class ExpectedWork {
   }
 
   private byFilter(d: Detection, view: EventView, near: string[]): boolean {
-    const named = this.byRule.get(d.rule);
-    for (const list of [named, this.everyRule]) {
-      if (!list) continue;
-      for (const f of list) {
-        if (f.test(view)) continue;
-        if (d.severity === 'critical' && !(f.allowCritical && f.rules?.has(d.rule))) {
-          near.push(`filter "${f.title}" sets this apart, but it is critical and the filter does not name the rule with allowCritical`);
-          continue;
-        }
-        d.expected = { by: 'filter', name: f.title, reason: f.description };
-        return true;
-      }
-    }
-    return false;
+    return this.testFilters(this.byRule.get(d.rule), d, view, near) || this.testFilters(this.everyRule, d, view, near);
   }
 }
