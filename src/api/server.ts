@@ -28,7 +28,7 @@ import { authPlugin } from './auth/plugin.js';
 import { SessionStore } from './auth/sessions.js';
 import { TokenSet } from './auth/tokens.js';
 import type { HttpConfig, TokenEntry } from './config.js';
-import { healthRoutes, metricsRoute } from './health.js';
+import { healthRoutes, metricsRoute, type HealthDeps } from './health.js';
 import { allowedHosts, hostAllowed } from './hosts.js';
 import { incidentRoutes, type IncidentApiDeps } from './incidents.js';
 import { addSchemas } from './schemas.js';
@@ -43,7 +43,7 @@ export interface HttpDeps extends Omit<IncidentApiDeps, 'audit' | 'store'>, Omit
   changes: Changes;
   metrics: Metrics;
   log: Logger;
-  health: () => Record<string, unknown>;
+  health: HealthDeps['health'];
   poller: Poller | undefined;
   sweeps: { maxConcurrency: number; perUserPerMinute: number };
   /** The first-start admin token, when nothing else is configured. */
