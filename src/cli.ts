@@ -347,6 +347,14 @@ async function main(argv: string[]): Promise<number> {
   return command.run(values, positionals);
 }
 
+// `capwatch replay --json … | head -1`: the reader has gone, so there is nobody left to tell. Exit quietly.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -1,7 +1,6 @@
 // The outbox and its worker against real local HTTP servers standing in for each service: shapes per service,
 // coalescing, retries (500, 429 + Retry-After, timeouts, refused connections), fail-fast 400, give-up, drain.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IncidentBook } from '../src/alerts/incidents.js';
@@ -14,6 +13,7 @@ import type { Detection } from '../src/types.js';
 import { closedPort, startChatServer, type Answer, type ChatServer } from './helpers/chat.js';
 import { commandEvent } from './helpers/command-event.js';
 import { eventually } from './helpers/service.js';
+import { tempDir } from './helpers/tmp.js';
 
 const FAST: DeliveryOptions = { timeoutMs: 500, maxAgeMs: 60_000, batchMs: 300, drainMs: 2000, retryBaseMs: 50, maxRetryDelayMs: 200 };
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -37,7 +37,7 @@ function detection(command: string, user = 'eve', host = 'core-rtr1'): Detection
 }
 
 async function setup(targets: Array<Omit<NotifyTarget, 'url'> & { url?: string }>, servers: ChatServer[], opts: Partial<DeliveryOptions> = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'capwatch-notify-'));
+  const dir = tempDir('capwatch-notify-');
   const store = new Store(join(dir, 'capwatch.db'));
   const notifier = new Notifier(
     store,
