@@ -5,13 +5,13 @@
 // after which the same commands are expected by the filter. A viewer reads it all and changes nothing; hostile
 // ticket and reason text stays text; nothing is fetched from elsewhere and the CSP is never violated.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './helpers/browser.js';
 import { CLI, eventually, startService, type Service } from './helpers/service.js';
+import { tempDir } from './helpers/tmp.js';
 
 const PASSWORDS = { olga: 'olga-operator-password', adam: 'adam-admin-password', victor: 'victor-viewer-password' } as const;
 type Person = keyof typeof PASSWORDS;
@@ -31,7 +31,6 @@ const OUTSIDE = 'monitor session 2 source interface Gi0/3 both';
 describe('expected work in the console', () => {
   let browser: Browser | undefined;
   let svc: Service;
-  let dir: string;
   let filtersDir: string;
   let base: string;
   let incidentId: string;
@@ -70,8 +69,8 @@ describe('expected work in the console', () => {
   beforeAll(async () => {
     browser = await launchChromium();
     if (!browser) return;
-    // The filter directory must exist at start-up, so the service's folder is made here (and removed in afterAll).
-    dir = mkdtempSync(join(tmpdir(), 'capwatch-test-'));
+    // The filter directory must exist at start-up, so the service's folder is made here.
+    const dir = tempDir();
     filtersDir = join(dir, 'filters');
     mkdirSync(filtersDir);
     const hour = 3600e3;
@@ -95,7 +94,6 @@ describe('expected work in the console', () => {
   afterAll(async () => {
     await browser?.close();
     if (svc) await svc.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('an operator registers approved work: the refusal of an unknown device shows by the form, then the approval is listed with its time left, hostile text as text', async (ctx) => {
