@@ -46,19 +46,38 @@ for (const t of [...K.tags, K.sudoTag, ...K.asaPrefixes]) {
 
 /** True when the line may carry an operator command or a capture / config-session event. */
 export function mayCarryCommand(line: string): boolean {
-  let i = line.indexOf('%');
-  let tagged = false;
-  for (let n = 0; i >= 0 && i < TAG_SEARCH_CHARS && n < TAG_SEARCH_COUNT; n++) {
-    if (tagAt(line, i + 1)) return true;
-    tagged ||= isCiscoTag(line, i + 1);
-    i = line.indexOf('%', i + 1);
-  }
+  const tags = scanTags(line);
+  if (tags === COMMAND_TAG) return true;
   // A message with some other Cisco tag (`%LINK-3-UPDOWN`) is none of the untagged formats below: most chatter
   // leaves here without six more scans of the line.
-  if (tagged) return false;
+  if (tags === OTHER_TAG) return false;
   for (const m of K.markers) if (line.includes(m)) return true;
   for (const m of K.accountingMarkers) if (line.includes(m)) return includesAny(line, K.accountingTypes);
   return includesAny(line, K.nxosLocalLog);
+}
+
+const COMMAND_TAG = 2;
+const OTHER_TAG = 1;
+const NO_TAG = 0;
+
+/** Whether a command-carrying tag, some other Cisco tag, or none stands near the start of the line. */
+function scanTags(line: string): number {
+  let i = line.indexOf('%');
+  let found = NO_TAG;
+  for (let n = 0; i >= 0 && i < TAG_SEARCH_CHARS && n < TAG_SEARCH_COUNT; n++) {
+    if (tagAt(line, i + 1)) return COMMAND_TAG;
+    if (isCiscoTag(line, i + 1)) found = OTHER_TAG;
+    i = line.indexOf('%', i + 1);
+  }
+  return found;
+}
+
+/**
+ * True when one of the command-carrying tags is in the line: a line that has one but whose parsed header has no tag
+ * was misread, not uninteresting (the pipeline counts it as a parse error rather than dropping it unseen).
+ */
+export function hasCommandTag(line: string): boolean {
+  return scanTags(line) === COMMAND_TAG;
 }
 
 const MAX_TAG_CHARS = 80;

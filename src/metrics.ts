@@ -40,6 +40,40 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Syslog lines past the pre-filter (parsed), counted as a plain number: received − parsed is what it set aside. */
+  private parsedLines = 0;
+  private parsedReported = 0;
+  private prefilteredReported = 0;
+
+  readonly prefiltered = new Counter({
+    name: 'capwatch_messages_prefiltered_total',
+    help: 'Syslog messages the pre-filter set aside as chatter, never parsed (received minus parsed)',
+    registers: [this.registry],
+    collect: () => {
+      let received = 0;
+      for (const t of this.receivedTallies) if (t.labels.source === 'syslog') received += t.n;
+      const now = Math.max(0, received - this.parsedLines);
+      if (now > this.prefilteredReported) this.prefiltered.inc(now - this.prefilteredReported);
+      this.prefilteredReported = Math.max(this.prefilteredReported, now);
+    },
+  });
+
+  readonly parsed = new Counter({
+    name: 'capwatch_messages_parsed_total',
+    help: 'Syslog messages the pre-filter let through to the parsers',
+    registers: [this.registry],
+    collect: () => {
+      const reported = this.parsedReported;
+      if (this.parsedLines > reported) this.parsed.inc(this.parsedLines - reported);
+      this.parsedReported = this.parsedLines;
+    },
+  });
+
+  /** One more syslog line went past the pre-filter (the hot path: a plain increment). */
+  parsedLine(): void {
+    this.parsedLines++;
+  }
+
   readonly parseErrors = new Counter({
     name: 'capwatch_parse_errors_total',
     help: 'Messages that could not be parsed',
