@@ -311,6 +311,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
         approvalsChanged: reloadApprovals,
         windows: config.expected.windows.map((c, i) => ({ config: c, compiled: windows[i]! })),
         ...(config.detection.filters[0] !== undefined && { filterDir: config.detection.filters[0] }),
+        filters: () => expected.filters,
         filtersChanged: () => {
           try {
             expected.setFilters(loadFilters(config.detection.filters, detector.rules));

@@ -316,6 +316,7 @@ export class Store {
         firstSeen: new Date(r.first_seen),
         lastSeen: new Date(r.last_seen),
         confirmation: r.confirmation === null ? undefined : parseConfirmation(r.confirmation),
+        reopenedBecause: r.reopened_because ?? undefined,
         detectionCount: r.detection_count,
         kinds: summary.kinds,
         rules: summary.rules,

@@ -42,9 +42,9 @@ function bodyOf(d: Draft): ApprovalInput {
   };
 }
 
-/** The field a 400 names: "devices[0]: …" from the approval checks, "body/ticket must …" from the schema. */
+/** The field a 400 names first: "devices[0]: …", "ticket: required". */
 function fieldOf(message: string): Field | undefined {
-  const key = /^(?:body\/)?([A-Za-z]+)/.exec(message)?.[1];
+  const key = /^([A-Za-z]+)/.exec(message)?.[1];
   if (key === 'ttlMinutes' || key === 'until') return 'duration';
   return (['devices', 'user', 'ticket', 'kind', 'name', 'pattern', 'destination', 'reason'] as const).find((f) => f === key);
 }
