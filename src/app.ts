@@ -1,10 +1,11 @@
 // Wires sources → ingest → detection → incidents → store → API, and the SSH poller beside them. The only place
 // that knows all the parts.
 import { readFileSync } from 'node:fs';
-import { Counter } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { Activity, SAMPLE_MS } from './alerts/activity.js';
 import { Approvals } from './alerts/approvals.js';
 import { AuditLog } from './alerts/audit.js';
+import { isStorageError, StoreGuard } from './alerts/guard.js';
 import { SeenDevices } from './alerts/devices.js';
 import { Changes } from './alerts/changes.js';
 import { IncidentBook, type IncidentUpdate } from './alerts/incidents.js';
@@ -107,7 +108,7 @@ export function buildAlerting(config: Config, store: Store, log: Logger, metrics
 }
 
 export async function startApp(config: Config, log: Logger): Promise<RunningApp> {
-  const metrics = new Metrics({ defaults: true });
+  const metrics = new Metrics({ defaults: true, version: packageVersion });
   const store = new Store(config.storage.path);
   const listeners: Listener[] = [];
   let httpServer: HttpServer | undefined;
@@ -125,7 +126,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     };
     // Device state is written once a second, not per detection: a busy device's state is rewritten whole each time.
     const changedState = new Map<string, Date>();
-    const record = (detections: Detection[], confirmation?: Confirmation) => {
+    const file = (detections: Detection[], confirmation?: Confirmation) => {
       const update = book.record(detections, confirmation);
       if (update) {
         logIncident(log, update);
@@ -134,6 +135,11 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       }
       return update;
     };
+    // A full disk or a read-only file system must not lose detections: they wait, in order, and the service says so.
+    const guard = new StoreGuard(file, { metrics, log, maxWaiting: 10_000 });
+    const record = (detections: Detection[], confirmation?: Confirmation) => guard.record(detections, confirmation);
+    const retryTimer = setInterval(() => guard.problem && guard.retry(), 2000).unref();
+    stopTimers.push(() => clearInterval(retryTimer));
     if (config.inventory) {
       poller = new Poller(config, config.inventory, {
         store,
@@ -206,21 +212,38 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     stopTimers.push(() => clearInterval(expiryTimer));
     for (const { state } of store.deviceStates()) detector.state.restore(state);
     const seen = new SeenDevices(store.database);
+    new Gauge({
+      name: 'capwatch_devices',
+      help: 'Devices by whether they sent anything in the last 15 minutes (active) or only before that, within 7 days (silent)',
+      labelNames: ['state'] as const,
+      registers: [metrics.registry],
+      collect() {
+        const c = seen.counts(new Date(), 15 * 60_000, 7 * 24 * 3_600_000);
+        this.set({ state: 'active' }, c.active);
+        this.set({ state: 'silent' }, c.silent);
+      },
+    });
     const untallied = new Counter({
       name: 'capwatch_senders_untallied_total',
       help: 'Messages from senders the per-device "last seen" tally had no room for (many distinct addresses at once)',
       registers: [metrics.registry],
     });
     saveState = () => {
-      for (const [address, at] of changedState) store.saveDeviceState(address, detector.state.get(address) ?? null, at);
-      changedState.clear();
+      guard.run('device-state', () => {
+        for (const [address, at] of changedState) {
+          store.saveDeviceState(address, detector.state.get(address) ?? null, at);
+          changedState.delete(address);
+        }
+      });
       const tally = ingest.takeSenders();
       if (tally.untallied > 0) untallied.inc(tally.untallied);
       if (tally.senders.length === 0) return;
       const now = new Date();
-      for (const s of seen.record(tally.senders, now)) {
-        changes.publish({ type: 'device', device: { name: s.hostname ?? s.address, address: s.address, lastMessageAt: now.toISOString() } });
-      }
+      guard.run('devices-seen', () => {
+        for (const s of seen.record(tally.senders, now)) {
+          changes.publish({ type: 'device', device: { name: s.hostname ?? s.address, address: s.address, lastMessageAt: now.toISOString() } });
+        }
+      });
     };
     const stateTimer = setInterval(saveState, 1000).unref();
     stopTimers.push(() => clearInterval(stateTimer));
@@ -236,7 +259,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       udp = await startUdp({ host: s.host, port: s.udp.port, recvBufferBytes: s.udp.recvBufferBytes }, ingest, deps);
       listeners.push(udp);
       const u = udp;
-      metrics.gaugeFrom('capwatch_udp_kernel_drops', 'Datagrams the kernel dropped on the syslog UDP socket (/proc/net/udp)', () => u.kernelDrops());
+      metrics.counterFrom('capwatch_udp_kernel_drops_total', 'Datagrams the kernel dropped on the syslog UDP socket (/proc/net/udp): loss nobody else sees', () => u.kernelDrops());
     }
     const tcpOpts = { maxFrameBytes: s.tcp.maxFrameBytes, idleTimeoutMs: s.tcp.idleTimeoutSeconds * 1000, maxConnections: s.tcp.maxConnections };
     const tcp = s.tcp.enabled ? await startTcp({ host: s.host, port: s.tcp.port, ...tcpOpts }, ingest, deps) : undefined;
@@ -255,7 +278,8 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     const tacacs = await startTacacsService(config, { metrics, log, sink: ingest });
     if (tacacs) listeners.push({ address: tacacs.tcp, close: tacacs.close });
     const activity = new Activity(store.database, metrics, () => udp?.kernelDrops());
-    const sampleActivity = () => activity.sample(new Date()).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'could not store activity'));
+    const sampleActivity = () =>
+      activity.sample(new Date()).catch((err: unknown) => (isStorageError(err) ? guard.refused('activity', err) : log.warn({ err: (err as Error).message }, 'could not store activity')));
     void sampleActivity();
     const activityTimer = setInterval(sampleActivity, SAMPLE_MS).unref();
     stopTimers.push(() => clearInterval(activityTimer));
@@ -268,7 +292,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       changes,
       metrics,
       log,
-      health: () => ({ uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) }),
+      health: () => ({ uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), ...(guard.problem && { problem: guard.problem }) }),
       deliveries: (id) => notifier.deliveries(id),
       statusChanged: (incident) => {
         book.statusChanged(incident.id, incident.status);
@@ -287,6 +311,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
         approvalsChanged: reloadApprovals,
         windows: config.expected.windows.map((c, i) => ({ config: c, compiled: windows[i]! })),
         ...(config.detection.filters[0] !== undefined && { filterDir: config.detection.filters[0] }),
+        filters: () => expected.filters,
         filtersChanged: () => {
           try {
             expected.setFilters(loadFilters(config.detection.filters, detector.rules));

@@ -202,7 +202,7 @@ export function buildConfig(input: unknown, env: NodeJS.ProcessEnv = process.env
   problems.push(...httpProblems(config.http));
   problems.push(...compileWindows(config.expected).problems);
   for (const [i, cidr] of config.detection.collectors.entries()) {
-    if (!/^[0-9a-fA-F:.]+\/\d{1,3}$/.test(cidr)) problems.push(`detection.collectors[${i}]: not a CIDR network (got ${JSON.stringify(cidr)})`);
+    if (!/^[0-9a-fA-F:.]+\/\d{1,3}$/.test(cidr) || !parseCidr(cidr)) problems.push(`detection.collectors[${i}]: not a CIDR network (got ${JSON.stringify(cidr)})`);
   }
   if (problems.length) throw new ConfigError(problems);
   return config;

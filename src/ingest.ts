@@ -232,7 +232,7 @@ export class Ingest implements SyslogSink {
     };
     const detections = this.o.detector.detect(event);
     if (detections.length === 0) return undefined;
-    for (const d of detections) this.o.metrics.detections.inc({ rule: d.rule, severity: d.severity });
+    for (const d of detections) this.o.metrics.detections.inc({ rule: d.rule, title: d.title, severity: d.severity });
     this.o.onDetections(detections);
     return detections;
   }

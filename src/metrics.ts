@@ -83,8 +83,8 @@ export class Metrics {
 
   readonly detections = new Counter({
     name: 'capwatch_detections_total',
-    help: 'Rule hits, by rule and severity',
-    labelNames: ['rule', 'severity'] as const,
+    help: 'Rule hits, by rule (id and title, so a dashboard reads without a lookup) and severity',
+    labelNames: ['rule', 'title', 'severity'] as const,
     registers: [this.registry],
   });
 
@@ -102,8 +102,15 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(opts: { defaults?: boolean } = {}) {
+  constructor(opts: { defaults?: boolean; version?: string } = {}) {
     if (opts.defaults) collectDefaultMetrics({ register: this.registry });
+    if (opts.version !== undefined) {
+      // The usual Prometheus way to say what is running: join on it, or alert when versions differ across instances.
+      new Gauge({ name: 'capwatch_build_info', help: 'capwatch version and Node.js version (always 1)', labelNames: ['version', 'node'] as const, registers: [this.registry] }).set(
+        { version: opts.version, node: process.versions.node },
+        1,
+      );
+    }
   }
 
   /** A hot-path tally of `capwatch_messages_received_total` for one label set. */
@@ -120,7 +127,27 @@ export class Metrics {
     return t;
   }
 
-  /** Gauges whose value is read when scraped (e.g. the kernel's UDP drop counter). */
+  /**
+   * A counter kept by someone else (the kernel's UDP drop count), read when scraped. It only ever goes up here: when
+   * the source starts again from zero (the socket was re-bound), what it counts from then on is added.
+   */
+  counterFrom(name: string, help: string, read: () => number | undefined): void {
+    let last = 0;
+    new Counter({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        const v = read();
+        if (v === undefined) return;
+        const delta = v >= last ? v - last : v;
+        if (delta > 0) this.inc(delta);
+        last = v;
+      },
+    });
+  }
+
+  /** Gauges whose value is read when scraped. */
   gaugeFrom(name: string, help: string, read: () => number | undefined): void {
     new Gauge({
       name,

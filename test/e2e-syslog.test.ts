@@ -137,7 +137,9 @@ describe('syslog end to end', () => {
     expect(metricValue(metrics, 'capwatch_messages_received_total', { source: 'syslog', transport: 'udp' })).toBeGreaterThanOrEqual(9_000);
     expect(metricValue(metrics, 'capwatch_messages_received_total', { source: 'syslog', transport: 'tcp' })).toBeGreaterThan(0);
     expect(metrics).toMatch(/capwatch_parse_errors_total/);
-    expect(metrics).toMatch(/capwatch_udp_kernel_drops \d+/);
+    expect(metrics).toMatch(/^capwatch_udp_kernel_drops_total \d+$/m);
+    expect(metrics).toMatch(/^capwatch_build_info\{version="\d+\.\d+\.\d+",node="\d+\.\d+\.\d+"\} 1$/m);
+    expect(metrics).toMatch(/^capwatch_detections_total\{rule="[0-9a-f-]{36}",title="Mirror session source added",severity="medium"\} \d+$/m);
     expect(metricValue(metrics, 'capwatch_detections_total')).toBeGreaterThan(0);
   });
 

@@ -20,6 +20,7 @@ export class ExpectedWork {
   private approvals: ApprovalIndex;
   private byRule = new Map<string, Filter[]>();
   private everyRule: Filter[] = [];
+  private all: readonly Filter[] = [];
   readonly windows: readonly ChangeWindow[];
   private readonly directory: DeviceDirectory;
 
@@ -39,7 +40,13 @@ export class ExpectedWork {
     this.approvals = index;
   }
 
+  /** The filters in force. */
+  get filters(): readonly Filter[] {
+    return this.all;
+  }
+
   setFilters(filters: readonly Filter[]): void {
+    this.all = filters;
     const byRule = new Map<string, Filter[]>();
     const everyRule: Filter[] = [];
     for (const f of filters) {
