@@ -4,8 +4,11 @@
 # container runs with a read-only root file system. test/deploy.test.ts rebuilds these stages' file system and starts
 # it, since the tests have no container runtime.
 #
-# Node 24: an LTS line supported until April 2028 (22 ends in April 2027), and tested by .ci/run beside Node 20.
-ARG NODE_IMAGE=node:24-bookworm-slim
+# Node 22 (LTS until April 2027), not 24: from 24.19 on, Node's headers give node::ObjectWrap a cleanup hook, and
+# better-sqlite3 12 compiled against them aborts when a statement is collected (nodejs/node#65446) - which is what
+# this build does whenever better-sqlite3's prebuilt binary cannot be downloaded. better-sqlite3 13 avoids it but needs
+# Node 22 or later, so Node 24 can come with it once Node 20 support is dropped.
+ARG NODE_IMAGE=node:22-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
