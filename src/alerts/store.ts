@@ -1,5 +1,5 @@
 // The embedded store: incidents, their detections and device mirror/capture state, in one SQLite file (WAL).
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Confirmation, Detection, DetectionKind, DeviceRef, Expectation, Incident, IncidentStatus, Severity } from '../types.js';
@@ -165,7 +165,7 @@ export class Store {
       // A path under a file, a read-only or full disk: say which path and what the system said, not a stack.
       const e = err as NodeJS.ErrnoException;
       const said = e.code && !e.message.startsWith(e.code) ? `${e.code}: ${e.message}` : e.message;
-      throw new ConfigError([`storage.path: cannot open ${path}: ${said}`]);
+      throw new ConfigError([`storage.path: cannot open ${path}: ${notWritable(dirname(path)) ?? said}`]);
     }
     // NORMAL is durable across process crashes in WAL mode; only an OS crash can lose the last commits.
     this.db.pragma('synchronous = NORMAL');
@@ -481,6 +481,19 @@ export class Store {
 }
 
 type RowSummary = Pick<IncidentSummary, 'kinds' | 'rules' | 'headline'>;
+
+/** Why nothing can be created in `dir`: the nearest folder that exists refuses writes (mkdir says only ENOENT then). */
+function notWritable(dir: string): string | undefined {
+  let d = dir;
+  while (!existsSync(d) && dirname(d) !== d) d = dirname(d);
+  try {
+    accessSync(d, constants.W_OK);
+    return undefined;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return `${e.code ?? 'error'}: ${d} does not take writes`;
+  }
+}
 
 function deviceOf(row: IncidentRow): DeviceRef {
   const device: DeviceRef = { address: row.device_address };
