@@ -46,6 +46,20 @@ Options:
       const log = createLogger({ level: config.log.level });
       const app = await startApp(config, log);
       if (process.stderr.isTTY) process.stderr.write(banner(app));
+      // SIGHUP re-reads the configuration file: a broken edit is refused with the key named, and the running one stays.
+      let reloading = Promise.resolve();
+      process.on('SIGHUP', () => {
+        reloading = reloading.then(async () => {
+          log.info({ file: values.config ?? null }, 'SIGHUP: reloading the configuration');
+          try {
+            const result = await app.reload(loadConfig(values.config as string | undefined));
+            if (result.needRestart.length) log.warn({ keys: result.needRestart }, 'these settings changed and take effect at the next start');
+          } catch (err) {
+            const reason = err instanceof ConfigError ? err.problems : err instanceof RuleLoadError ? [`${err.file}: ${err.reason}`] : [(err as Error).message];
+            log.error({ problems: reason }, 'configuration not reloaded: the running one stays');
+          }
+        });
+      });
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           log.info({ signal }, 'shutting down');

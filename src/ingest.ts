@@ -65,6 +65,11 @@ export class Ingest implements SyslogSink {
 
   constructor(private readonly o: IngestOptions) {}
 
+  /** The EEM applets trusted as command logs (a configuration reload). */
+  setEemApplets(applets: readonly string[]): void {
+    this.o.eemApplets = applets;
+  }
+
   /** SyslogSink: a message from a live listener. */
   message(text: string, sender: string): void {
     const fresh = this.tally(sender);

@@ -113,6 +113,17 @@ export class Metrics {
     }
   }
 
+  private readonly sharedMetrics = new Map<string, unknown>();
+
+  /**
+   * A metric that a part restarted by a configuration reload (the API, the TACACS+ listener) registers again: the
+   * first registration is kept, so counts go on and the registry holds one of each name.
+   */
+  shared<T>(name: string, make: () => T): T {
+    if (!this.sharedMetrics.has(name)) this.sharedMetrics.set(name, make());
+    return this.sharedMetrics.get(name) as T;
+  }
+
   /** A hot-path tally of `capwatch_messages_received_total` for one label set. */
   receivedTally(labels: LabelValues<'source' | 'transport'>): Tally {
     const t: TallyState<'source' | 'transport'> = {
