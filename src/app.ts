@@ -6,6 +6,7 @@ import { Activity, SAMPLE_MS } from './alerts/activity.js';
 import { Approvals } from './alerts/approvals.js';
 import { AuditLog } from './alerts/audit.js';
 import { isStorageError, StoreGuard } from './alerts/guard.js';
+import { fileBytes, Retention } from './alerts/retention.js';
 import { SeenDevices } from './alerts/devices.js';
 import { Changes } from './alerts/changes.js';
 import { IncidentBook, type IncidentUpdate } from './alerts/incidents.js';
@@ -273,6 +274,21 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
         }
       });
     };
+    // Aged rows go in small batches, yielding to ingest between them; an hour apart, and a minute after start.
+    const retention = new Retention(store.database, config.storage.path, config.storage.retention);
+    const pruned = new Counter({ name: 'capwatch_pruned_rows_total', help: 'Rows deleted by retention (storage.retention), by table', labelNames: ['table'] as const, registers: [metrics.registry] });
+    metrics.gaugeFrom('capwatch_db_size_bytes', 'The SQLite file with its write-ahead log, on disk', () => fileBytes(config.storage.path));
+    const prune = () =>
+      retention
+        .prune(new Date(), () => new Promise((r) => setImmediate(r)))
+        .then((counts) => {
+          for (const [table, n] of Object.entries(counts)) pruned.inc({ table }, n);
+          if (Object.keys(counts).length) log.info({ pruned: counts }, 'old rows pruned (storage.retention)');
+        })
+        .catch((err: unknown) => (isStorageError(err) ? guard.refused('retention', err) : log.error({ err: (err as Error).message }, 'could not prune old rows')));
+    const firstPrune = setTimeout(prune, 60_000).unref();
+    const pruneHourly = setInterval(prune, 3_600_000).unref();
+    stopTimers.push(() => clearTimeout(firstPrune), () => clearInterval(pruneHourly));
     const stateTimer = setInterval(saveState, 1000).unref();
     stopTimers.push(() => clearInterval(stateTimer));
     warmUp(buildDetection(config, new Metrics(), log, () => {}).ingest);

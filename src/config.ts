@@ -9,6 +9,7 @@ export { ConfigError } from './validate.js';
 import { notifyProblems, notifySchema, type NotifyConfig } from './notify/config.js';
 import { httpProblems, httpSchema, type HttpConfig } from './api/config.js';
 import { compileWindows, expectedSchema, type ExpectedConfig } from './detect/expected/config.js';
+import { retentionSchema, type RetentionConfig } from './alerts/retention.js';
 
 export interface Config {
   syslog: {
@@ -18,7 +19,7 @@ export interface Config {
     tls: { enabled: boolean; port: number; cert?: string; key?: string; ca?: string; requestCert: boolean };
   };
   http: HttpConfig;
-  storage: { path: string };
+  storage: { path: string; retention: RetentionConfig };
   detection: {
     /** Load the rules shipped in rules/. */
     builtinRules: boolean;
@@ -113,7 +114,7 @@ const schema = object({
     }),
   }),
   http: httpSchema(section, port),
-  storage: section({ path: { type: 'string', minLength: 1, default: './data/capwatch.db' } }),
+  storage: section({ path: { type: 'string', minLength: 1, default: './data/capwatch.db' }, retention: retentionSchema() }),
   detection: section({
     builtinRules: { type: 'boolean', default: true },
     rules: strings,
