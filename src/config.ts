@@ -38,6 +38,8 @@ export interface Config {
     windowSeconds: number;
     /** The same command seen again within this time (syslog + TACACS+, relay duplicates) counts once. */
     dedupeSeconds: number;
+    /** Incidents kept in memory while they collect; more are read back from the store when needed. */
+    cacheSize: number;
   };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   tacacs: {
@@ -126,6 +128,7 @@ const schema = object({
   incidents: section({
     windowSeconds: { ...positive, default: 600 },
     dedupeSeconds: { type: 'integer', minimum: 0, default: 5 },
+    cacheSize: { type: 'integer', minimum: 100, default: 10_000 },
   }),
   log: section({
     level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
