@@ -312,7 +312,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
           started.listeners.push(udp);
           kernelDrops.read = () => udp.kernelDrops();
         }
-        const tcpOpts = { maxFrameBytes: s.tcp.maxFrameBytes, idleTimeoutMs: s.tcp.idleTimeoutSeconds * 1000, maxConnections: s.tcp.maxConnections };
+        const tcpOpts = { maxFrameBytes: s.tcp.maxFrameBytes, idleTimeoutMs: s.tcp.idleTimeoutSeconds * 1000, maxConnections: s.tcp.maxConnections, maxConnectionsPerSource: s.tcp.maxConnectionsPerSource };
         if (s.tcp.enabled) {
           started.tcp = await startTcp({ host: s.host, port: s.tcp.port, ...tcpOpts }, ingest, deps);
           started.listeners.push(started.tcp);
