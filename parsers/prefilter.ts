@@ -47,18 +47,25 @@ for (const t of [...K.tags, K.sudoTag, ...K.asaPrefixes]) {
 /** True when the line may carry an operator command or a capture / config-session event. */
 export function mayCarryCommand(line: string): boolean {
   let i = line.indexOf('%');
-  let tagged = false;
+  let tagAt0 = -1;
   for (let n = 0; i >= 0 && i < TAG_SEARCH_CHARS && n < TAG_SEARCH_COUNT; n++) {
     if (tagAt(line, i + 1)) return true;
-    tagged ||= isCiscoTag(line, i + 1);
+    if (tagAt0 < 0 && isCiscoTag(line, i + 1)) tagAt0 = i;
     i = line.indexOf('%', i + 1);
   }
-  // A message with some other Cisco tag (`%LINK-3-UPDOWN`) is none of the untagged formats below: most chatter
-  // leaves here without six more scans of the line.
-  if (tagged) return false;
-  for (const m of K.markers) if (line.includes(m)) return true;
-  for (const m of K.accountingMarkers) if (line.includes(m)) return includesAny(line, K.accountingTypes);
-  return includesAny(line, K.nxosLocalLog);
+  // The untagged formats below put their marker in the header, before the command. A message with some other Cisco
+  // tag (`%LINK-3-UPDOWN`) is kept only when a marker comes before that tag: most chatter leaves after scanning its
+  // short header, while a command that quotes a tag (`cmd=show log | i %LINK-3-UPDOWN`) is still kept.
+  const end = tagAt0 < 0 ? line.length : tagAt0;
+  for (const m of K.markers) if (includesBefore(line, m, end)) return true;
+  for (const m of K.accountingMarkers) if (includesBefore(line, m, end)) return includesAny(line, K.accountingTypes);
+  for (const m of K.nxosLocalLog) if (includesBefore(line, m, end)) return true;
+  return false;
+}
+
+/** True when `needle` occurs wholly within line[0, end): a backward search from `end`, so no scan past it. */
+function includesBefore(line: string, needle: string, end: number): boolean {
+  return end >= needle.length && line.lastIndexOf(needle, end - needle.length) >= 0;
 }
 
 const MAX_TAG_CHARS = 80;

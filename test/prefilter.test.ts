@@ -77,6 +77,19 @@ describe('mayCarryCommand', () => {
     for (const line of drop) expect(mayCarryCommand(line), line).toBe(false);
   });
 
+  it('keeps an untagged record whose command quotes a Cisco tag (fuzz: a %HMM tag after a tac_plus stop)', () => {
+    // Any Cisco tag used to mean "chatter" even after an accounting record's own markers: `cmd=… # %LINK-1-X`
+    // hid a command from every format without a tag of its own (tac_plus, ISE, Junos, the NX-OS local log).
+    const keep = [
+      'Nov 22 10:06:00\t10.0.0.1\tadmin\ttty2\t192.0.2.10\tstop\t<186>May  2 15:21:27 10.100.0.33 : 2023 May  2 15:21:27.206 UTC: %HMM-2-DUP_HOSTS:  hmm [27877]',
+      'Nov 22 09:32:26\t10.0.0.1\teve\ttty2\t192.0.2.10\tstop\ttask_id=43\tservice=shell\tcmd=run bash tcpdump -i eth1 -w /bootflash/x.pcap # %LINK-3-UPDOWN <cr>',
+      logLine('ise-elastic-tacacs-accounting.log', '3300 NOTICE').replace('show mac-address-table', 'monitor capture CAP start ! %LINK-3-UPDOWN'),
+      "<189>Nov 22 10:06:00 mx1 mgd[1]: UI_CMDLINE_READ_LINE: User 'eve', command 'set forwarding-options analyzer a description %LINK-3-UPDOWN '",
+      '17882650:Mon Jul 30 13:02:18 2018:update:10.0.0.1@pts/2:eve:configure terminal ; monitor session 1 ; description %LINK-3-UPDOWN (SUCCESS)',
+    ];
+    for (const line of keep) expect(mayCarryCommand(line), line).toBe(true);
+  });
+
   it('drops most of a mixed real corpus', () => {
     const all = logFixtureNames().flatMap((n) => logLines(n));
     const dropped = all.filter((l) => !mayCarryCommand(l)).length;
