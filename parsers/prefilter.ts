@@ -32,7 +32,8 @@ export const PREFILTER_KEYS = {
 
 const K = PREFILTER_KEYS;
 const XR_FACILITY = 'MGBL-';
-// A message's own tag sits in its header; later `%`s are body text. Bounds the work a line of `%%%…` costs.
+// A message's own tag sits in its header; later tags are body text. Bounds the work a line of `%%%…` costs: a `%`
+// that starts no tag (`%%`, `100%`) is skipped without counting, since the header parser skips it too.
 const TAG_SEARCH_CHARS = 512;
 const TAG_SEARCH_COUNT = 4;
 
@@ -48,10 +49,11 @@ for (const t of [...K.tags, K.sudoTag, ...K.asaPrefixes]) {
 export function mayCarryCommand(line: string): boolean {
   let i = line.indexOf('%');
   let tagAt0 = -1;
-  for (let n = 0; i >= 0 && i < TAG_SEARCH_CHARS && n < TAG_SEARCH_COUNT; n++) {
+  for (let n = 0; i >= 0 && i < TAG_SEARCH_CHARS && n < TAG_SEARCH_COUNT; i = line.indexOf('%', i + 1)) {
     if (tagAt(line, i + 1)) return true;
-    if (tagAt0 < 0 && isCiscoTag(line, i + 1)) tagAt0 = i;
-    i = line.indexOf('%', i + 1);
+    if (!isCiscoTag(line, i + 1)) continue;
+    if (tagAt0 < 0) tagAt0 = i;
+    n++;
   }
   // The untagged formats below put their marker in the header, before the command. A message with some other Cisco
   // tag (`%LINK-3-UPDOWN`) is kept only when a marker comes before that tag: most chatter leaves after scanning its
@@ -71,7 +73,7 @@ function includesBefore(line: string, needle: string, end: number): boolean {
 const MAX_TAG_CHARS = 80;
 
 /**
- * `FAC(-SUB)*-SEV-MNEMONIC` at `at` (just past a `%`): segments of A–Z, 0–9, `_`; a later one a single
+ * `FAC(-SUB)*-SEV-MNEMONIC:` at `at` (just past a `%`): segments of A–Z, 0–9, `_`; a later one a single
  * severity digit 0–7 with a mnemonic after it. A linear scan, not a regex: crafted input cannot make it backtrack.
  */
 function isCiscoTag(line: string, at: number): boolean {
@@ -94,7 +96,9 @@ function isCiscoTag(line: string, at: number): boolean {
       segLen++;
     } else break;
   }
-  return sevAt > 0 && (sevAt < segment - 1 || segLen > 0);
+  // As in the header parser, a tag ends at its colon (`%LINK-3-UPDOWN:`, `%ASA-6-302013 :`); `%A-5-B%…` is no tag.
+  const colon = line.charCodeAt(p) === 58 || (line.charCodeAt(p) === 32 && line.charCodeAt(p + 1) === 58);
+  return colon && sevAt > 0 && (sevAt < segment - 1 || segLen > 0);
 }
 
 function tagAt(line: string, at: number): boolean {

@@ -90,6 +90,13 @@ describe('mayCarryCommand', () => {
     for (const line of keep) expect(mayCarryCommand(line), line).toBe(true);
   });
 
+  it('looks past percent signs that start no tag (fuzz: `%%%%%%PARSER-5-CFGLOG_LOGGEDCMD`)', () => {
+    // The header parser finds the tag behind them, so the pre-filter must too; it used to give up after four `%`.
+    for (const head of ['%%%%%%', '100% 100% 100% 100% ', '%a %b %c %d %e ']) {
+      expect(mayCarryCommand(`${head}%PARSER-5-CFGLOG_LOGGEDCMD: User:aninchat  logged command:distance site-registrations 250`)).toBe(true);
+    }
+  });
+
   it('drops most of a mixed real corpus', () => {
     const all = logFixtureNames().flatMap((n) => logLines(n));
     const dropped = all.filter((l) => !mayCarryCommand(l)).length;
