@@ -411,6 +411,22 @@ describe('hostile input', () => {
     expect(crafted.destinations).toEqual(['Gi1']);
   });
 
+  /** Everything `capwatch inspect` does with a file, timed in CPU ms. */
+  function inspectMs(platform: Platform, text: string): number {
+    const before = process.cpuUsage();
+    parseShowOutputs(platform, splitTranscript(text));
+    isRejected(text);
+    const d = process.cpuUsage(before);
+    return (d.user + d.system) / 1000;
+  }
+
+  it('lines of blanks just under the line limit take linear time (fuzz: 399 ms for 32 such lines)', () => {
+    // `\s+$` and the pager pattern's leading `\s*` were retried at every blank of the line: quadratic.
+    const blanks = `${' '.repeat(2040)}x\n`.repeat(32);
+    for (const p of platforms) expect(inspectMs(p, blanks)).toBeLessThan(100);
+    expect(parseShowOutputs('nxos', [{ command: 'show monitor session all', output: 'session 1\n  --More--  state : up\n' }]).sessions[0]!.active).toBe(true);
+  });
+
   it('an oversized line is skipped, not parsed', () => {
     const f = parseShowOutputs('asa', [{ command: 'show capture', output: `capture BIG type raw-data interface ${'x'.repeat(5000)} [Capturing - 1 bytes]\ncapture OK type raw-data interface inside [Capturing - 1 bytes]` }]);
     expect(f.captures.map((c) => c.name)).toEqual(['OK']);
