@@ -427,6 +427,13 @@ describe('hostile input', () => {
     expect(parseShowOutputs('nxos', [{ command: 'show monitor session all', output: 'session 1\n  --More--  state : up\n' }]).sessions[0]!.active).toBe(true);
   });
 
+  it('an ASA state bracket followed by blanks takes linear time (fuzz: `[a` + 2,000 blanks per line)', () => {
+    // The state's lazy `[A-Za-z ]*?` and the `\s*` after it shared the blanks and backtracked over every split.
+    expect(inspectMs('asa', `capture c type raw-data interface inside [a${' '.repeat(2000)}x\n`.repeat(32))).toBeLessThan(100);
+    const f = parseShowOutputs('asa', [{ command: 'show capture', output: 'capture A type raw-data interface inside [Buffer  Full - 524 bytes]\ncapture B type raw-data interface inside [ Capturing \u2013 0 bytes ]' }]);
+    expect(f.captures.map((c) => [c.name, c.active])).toEqual([['A', false], ['B', true]]);
+  });
+
   it('an oversized line is skipped, not parsed', () => {
     const f = parseShowOutputs('asa', [{ command: 'show capture', output: `capture BIG type raw-data interface ${'x'.repeat(5000)} [Capturing - 1 bytes]\ncapture OK type raw-data interface inside [Capturing - 1 bytes]` }]);
     expect(f.captures.map((c) => c.name)).toEqual(['OK']);
