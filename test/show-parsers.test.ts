@@ -434,6 +434,12 @@ describe('hostile input', () => {
     expect(f.captures.map((c) => [c.name, c.active])).toEqual([['A', false], ['B', true]]);
   });
 
+  it('a run of carriage returns takes linear time (fuzz: 64 KB of CR took 4 s)', () => {
+    // `split(/\r*\n/)` rescanned the run from each CR.
+    expect(inspectMs('iosxe', `${'\r'.repeat(65_000)}x`)).toBeLessThan(100);
+    expect(splitTranscript('r1#show monitor capture\r\r\n\rStatus Information for Capture C\r\n')[0]).toEqual({ command: 'show monitor capture', output: 'Status Information for Capture C\n' });
+  });
+
   it('an oversized line is skipped, not parsed', () => {
     const f = parseShowOutputs('asa', [{ command: 'show capture', output: `capture BIG type raw-data interface ${'x'.repeat(5000)} [Capturing - 1 bytes]\ncapture OK type raw-data interface inside [Capturing - 1 bytes]` }]);
     expect(f.captures.map((c) => c.name)).toEqual(['OK']);
