@@ -18,8 +18,29 @@ function tokenize(text: string): string[] {
   return out;
 }
 
-function globToRegExp(glob: string): RegExp {
-  return new RegExp('^' + glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*') + '$');
+/**
+ * Does `name` match the Sigma pattern (`*` = any run)? A two-pointer scan that resumes after the last `*`, at most
+ * length × length steps: the regex it replaces backtracked exponentially (`1 of a*a*a*…c` hung the process).
+ */
+function globMatch(glob: string, name: string): boolean {
+  let g = 0;
+  let n = 0;
+  let star = -1;
+  let resume = 0;
+  while (n < name.length) {
+    if (g < glob.length && glob[g] !== '*' && glob[g] === name[n]) {
+      g++;
+      n++;
+    } else if (g < glob.length && glob[g] === '*') {
+      star = g++;
+      resume = n;
+    } else if (star >= 0) {
+      g = star + 1;
+      n = ++resume;
+    } else return false;
+  }
+  while (glob[g] === '*') g++;
+  return g === glob.length;
 }
 
 export function parseCondition(text: string, selections: readonly string[]): CondNode {
@@ -66,7 +87,7 @@ export function parseCondition(text: string, selections: readonly string[]): Con
       const names =
         target.toLowerCase() === 'them'
           ? selections.filter((s) => !s.startsWith('_'))
-          : selections.filter((s) => globToRegExp(target).test(s));
+          : selections.filter((s) => globMatch(target, s));
       if (names.length === 0) throw new Error(`condition: '${tok} of ${target}' matches no selection`);
       return { op: 'of', all: low === 'all', names };
     }
