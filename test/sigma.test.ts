@@ -205,6 +205,12 @@ describe('conditions', () => {
     expect(hits(rule('all of them'), ev('alpha beta'))).toBe(false);
   });
 
+  it('a condition nested 2,257 levels deep is refused with a reason, not a stack overflow (fuzz)', () => {
+    const deep = `${'( not '.repeat(2257)}sel_a${')'.repeat(2257)}`;
+    expect(() => parseCondition(deep, ['sel_a'])).toThrow(/^condition nests deeper than 100 levels$/);
+    expect(parseCondition(`${'('.repeat(100)}sel_a${')'.repeat(100)}`, ['sel_a'])).toEqual({ op: 'sel', name: 'sel_a' });
+  });
+
   it('a pattern with many wildcards matches long selection names in bounded time (fuzz: `1 of a*a*…c` hung)', () => {
     const names = ['a'.repeat(60), `${'a'.repeat(60)}b`, 'sel_x', 'filter_y'];
     const t0 = performance.now();

@@ -43,11 +43,18 @@ function globMatch(glob: string, name: string): boolean {
   return g === glob.length;
 }
 
+/** Parentheses and `not`s nest at most this deep: far beyond any rule, and well within the stack. */
+const MAX_DEPTH = 100;
+
 export function parseCondition(text: string, selections: readonly string[]): CondNode {
   const tokens = tokenize(text);
   if (tokens.length === 0) throw new Error('condition is empty');
   let i = 0;
+  let depth = 0;
   const peek = (): string | undefined => tokens[i]?.toLowerCase();
+  const deeper = (): void => {
+    if (++depth > MAX_DEPTH) throw new Error(`condition nests deeper than ${MAX_DEPTH} levels`);
+  };
 
   const expr = (): CondNode => {
     const args = [term()];
@@ -71,11 +78,16 @@ export function parseCondition(text: string, selections: readonly string[]): Con
     if (tok === undefined) throw new Error('condition ends too early');
     if (low === 'not') {
       i++;
-      return { op: 'not', arg: factor() };
+      deeper();
+      const arg = factor();
+      depth--;
+      return { op: 'not', arg };
     }
     if (tok === '(') {
       i++;
+      deeper();
       const inner = expr();
+      depth--;
       if (tokens[i] !== ')') throw new Error(`condition: expected ')' at token ${i + 1}`);
       i++;
       return inner;
