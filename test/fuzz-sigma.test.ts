@@ -271,7 +271,7 @@ describe('Sigma rules', () => {
     const heads = ['monitor capture C ', 'monitor capture C start ', 'monitor session 1 ', 'no monitor session 1 source ', 'ethanalyzer local interface inband ', 'action 1.0 cli command "', 'run bash tcpdump ', 'show monitor ', 'monitor capture point ip cef P '];
     const pieces = [...COMMON_PIECES, 'interface ', 'capture-filter ', 'match ', 'access-list ', 'file ', 'location ', 'write ', ' , ', ' - ', 'vlan ', 'both ', 'buffer ', 'limit ', 'x ', '"', 'control-plane '];
     fc.assert(
-      fc.property(adversarial(heads, pieces), fc.constantFrom([], ['monitor session 1 type erspan-source'], ['monitor session 1 type erspan-source', 'destination']), (command, context) => {
+      fc.property(adversarial(heads, pieces), fc.constantFrom<string[][]>([], ['monitor session 1 type erspan-source'], ['monitor session 1 type erspan-source', 'destination']), (command, context) => {
         const { ms } = cpuMs(() => detector.detect(commandEvent(command, { context, device: { hostname: `fz${command.length}` } })));
         expect(ms, `${ms.toFixed(0)} ms for ${JSON.stringify(command.slice(0, 80))}…`).toBeLessThan(BIG_INPUT_MS);
       }),
