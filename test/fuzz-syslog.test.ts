@@ -82,6 +82,19 @@ describe('SyslogFramer properties', () => {
     );
   });
 
+  it('an oversize octet count in front of LF-framed messages costs only its own line, however the stream is cut', { timeout: PROPERTY_TIMEOUT }, () => {
+    const lie = fc.tuple(fc.integer({ min: MAX + 1, max: 9_999_999 }), fc.array(fc.oneof(byte(1, 9), byte(11, 255)), { maxLength: 200 })).map(([n, body]) => Buffer.concat([Buffer.from(`${n} <13>`), Buffer.from(body), Buffer.from('\n')]));
+    fc.assert(
+      fc.property(lie, fc.array(honestMessage(false), { minLength: 1, maxLength: 8 }), cuts, (liar, msgs, at) => {
+        const stream = Buffer.concat([liar, ...msgs.map((m) => Buffer.concat([m, Buffer.from('\n')]))]);
+        const r = frame(chunked(stream, at));
+        expect(r.errors).toEqual(['oversize']);
+        expect(r.frames).toEqual(msgs.map((m) => m.toString('latin1')));
+      }),
+      runs(),
+    );
+  });
+
   it('any byte stream gives the same frames and errors however it is cut, and never holds more than a frame', { timeout: PROPERTY_TIMEOUT }, () => {
     const stream = fc.oneof(
       fc.array(anyBytes, { maxLength: 8 }).map((b) => Buffer.concat(b)),
