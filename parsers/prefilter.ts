@@ -47,18 +47,12 @@ for (const t of [...K.tags, K.sudoTag, ...K.asaPrefixes]) {
 
 /** True when the line may carry an operator command or a capture / config-session event. */
 export function mayCarryCommand(line: string): boolean {
-  let i = line.indexOf('%');
-  let tagAt0 = -1;
-  for (let n = 0; i >= 0 && i < TAG_SEARCH_CHARS && n < TAG_SEARCH_COUNT; i = line.indexOf('%', i + 1)) {
-    if (tagAt(line, i + 1)) return true;
-    if (!isCiscoTag(line, i + 1)) continue;
-    if (tagAt0 < 0) tagAt0 = i;
-    n++;
-  }
+  const tag = scanTags(line);
+  if (tag === COMMAND_TAG) return true;
   // The untagged formats below put their marker in the header, before the command. A message with some other Cisco
   // tag (`%LINK-3-UPDOWN`) is kept only when a marker comes before that tag: most chatter leaves after scanning its
   // short header, while a command that quotes a tag (`cmd=show log | i %LINK-3-UPDOWN`) is still kept.
-  const end = tagAt0 < 0 ? line.length : tagAt0;
+  const end = tag === NO_TAG ? line.length : tag;
   for (const m of K.markers) if (includesBefore(line, m, end)) return true;
   for (const m of K.accountingMarkers) if (includesBefore(line, m, end)) return includesAny(line, K.accountingTypes);
   for (const m of K.nxosLocalLog) if (includesBefore(line, m, end)) return true;
@@ -68,6 +62,30 @@ export function mayCarryCommand(line: string): boolean {
 /** True when `needle` occurs wholly within line[0, end): a backward search from `end`, so no scan past it. */
 function includesBefore(line: string, needle: string, end: number): boolean {
   return end >= needle.length && line.lastIndexOf(needle, end - needle.length) >= 0;
+}
+
+const COMMAND_TAG = -2;
+const NO_TAG = -1;
+
+/** A command-carrying tag near the start of the line (COMMAND_TAG), else where the first other Cisco tag is, or NO_TAG. */
+function scanTags(line: string): number {
+  let i = line.indexOf('%');
+  let first = NO_TAG;
+  for (let n = 0; i >= 0 && i < TAG_SEARCH_CHARS && n < TAG_SEARCH_COUNT; i = line.indexOf('%', i + 1)) {
+    if (tagAt(line, i + 1)) return COMMAND_TAG;
+    if (!isCiscoTag(line, i + 1)) continue;
+    if (first === NO_TAG) first = i;
+    n++;
+  }
+  return first;
+}
+
+/**
+ * True when one of the command-carrying tags is in the line: a line that has one but whose parsed header has no tag
+ * was misread, not uninteresting (the pipeline counts it as a parse error rather than dropping it unseen).
+ */
+export function hasCommandTag(line: string): boolean {
+  return scanTags(line) === COMMAND_TAG;
 }
 
 const MAX_TAG_CHARS = 80;

@@ -9,6 +9,7 @@ export { ConfigError } from './validate.js';
 import { notifyProblems, notifySchema, type NotifyConfig } from './notify/config.js';
 import { httpProblems, httpSchema, type HttpConfig } from './api/config.js';
 import { compileWindows, expectedSchema, type ExpectedConfig } from './detect/expected/config.js';
+import { retentionSchema, type RetentionConfig } from './alerts/retention.js';
 
 export interface Config {
   syslog: {
@@ -18,7 +19,7 @@ export interface Config {
     tls: { enabled: boolean; port: number; cert?: string; key?: string; ca?: string; requestCert: boolean };
   };
   http: HttpConfig;
-  storage: { path: string };
+  storage: { path: string; retention: RetentionConfig };
   detection: {
     /** Load the rules shipped in rules/. */
     builtinRules: boolean;
@@ -113,7 +114,7 @@ const schema = object({
     }),
   }),
   http: httpSchema(section, port),
-  storage: section({ path: { type: 'string', minLength: 1, default: './data/capwatch.db' } }),
+  storage: section({ path: { type: 'string', minLength: 1, default: './data/capwatch.db' }, retention: retentionSchema() }),
   detection: section({
     builtinRules: { type: 'boolean', default: true },
     rules: strings,
@@ -202,7 +203,7 @@ export function buildConfig(input: unknown, env: NodeJS.ProcessEnv = process.env
   problems.push(...httpProblems(config.http));
   problems.push(...compileWindows(config.expected).problems);
   for (const [i, cidr] of config.detection.collectors.entries()) {
-    if (!/^[0-9a-fA-F:.]+\/\d{1,3}$/.test(cidr)) problems.push(`detection.collectors[${i}]: not a CIDR network (got ${JSON.stringify(cidr)})`);
+    if (!/^[0-9a-fA-F:.]+\/\d{1,3}$/.test(cidr) || !parseCidr(cidr)) problems.push(`detection.collectors[${i}]: not a CIDR network (got ${JSON.stringify(cidr)})`);
   }
   if (problems.length) throw new ConfigError(problems);
   return config;

@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import { normalizeCommand } from '../parsers/command/normalize.js';
 import { extractRecord } from '../parsers/messages/index.js';
 import { IseReassembler, type ReadyMessage } from '../parsers/messages/ise-reassembly.js';
-import { mayCarryCommand } from '../parsers/prefilter.js';
+import { hasCommandTag, mayCarryCommand } from '../parsers/prefilter.js';
 import { parseSyslog } from '../parsers/syslog/header.js';
 import type { DeviceRecord, SyslogMessage } from '../parsers/types.js';
 import { isParseFailure } from '../parsers/types.js';
@@ -65,12 +65,20 @@ export class Ingest implements SyslogSink {
 
   constructor(private readonly o: IngestOptions) {}
 
+  /** The EEM applets trusted as command logs (a configuration reload). */
+  setEemApplets(applets: readonly string[]): void {
+    this.o.eemApplets = applets;
+  }
+
   /** SyslogSink: a message from a live listener. */
   message(text: string, sender: string): void {
     const fresh = this.tally(sender);
     if (fresh !== undefined && fresh.messages === 1 && fresh.hostname === undefined) this.nameSender(fresh, text);
     // Most lines stop at the pre-filter: they are not worth a clock read.
-    if (mayCarryCommand(text)) this.kept(text, sender, 'syslog', Date.now());
+    if (mayCarryCommand(text)) {
+      this.o.metrics.parsedLine();
+      this.kept(text, sender, 'syslog', Date.now());
+    }
   }
 
   /** What each sender sent since the last call, and how many messages came from senders the tally had no room for. */
@@ -154,7 +162,11 @@ export class Ingest implements SyslogSink {
 
   private fromMessage(msg: SyslogMessage, text: string, sender: string, source: EventSource, receivedAt: Date): Detection[] | undefined {
     const record = extractRecord(msg, { eemApplets: this.o.eemApplets ?? [] });
-    if (record === null) return undefined;
+    if (record === null) {
+      // The pre-filter saw a command tag that the header parser did not find: a shape it misreads, not chatter.
+      if (msg.tag === undefined && hasCommandTag(text)) return this.parseError(source, sender, 'a command tag is in the line but not where a syslog header ends', text);
+      return undefined;
+    }
     if (isParseFailure(record)) return this.parseError(source, sender, record.error, text);
     return this.record(record, msg, text, sender, source, receivedAt);
   }
@@ -225,7 +237,7 @@ export class Ingest implements SyslogSink {
     };
     const detections = this.o.detector.detect(event);
     if (detections.length === 0) return undefined;
-    for (const d of detections) this.o.metrics.detections.inc({ rule: d.rule, severity: d.severity });
+    for (const d of detections) this.o.metrics.detections.inc({ rule: d.rule, title: d.title, severity: d.severity });
     this.o.onDetections(detections);
     return detections;
   }

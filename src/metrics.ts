@@ -40,6 +40,40 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Syslog lines past the pre-filter (parsed), counted as a plain number: received − parsed is what it set aside. */
+  private parsedLines = 0;
+  private parsedReported = 0;
+  private prefilteredReported = 0;
+
+  readonly prefiltered = new Counter({
+    name: 'capwatch_messages_prefiltered_total',
+    help: 'Syslog messages the pre-filter set aside as chatter, never parsed (received minus parsed)',
+    registers: [this.registry],
+    collect: () => {
+      let received = 0;
+      for (const t of this.receivedTallies) if (t.labels.source === 'syslog') received += t.n;
+      const now = Math.max(0, received - this.parsedLines);
+      if (now > this.prefilteredReported) this.prefiltered.inc(now - this.prefilteredReported);
+      this.prefilteredReported = Math.max(this.prefilteredReported, now);
+    },
+  });
+
+  readonly parsed = new Counter({
+    name: 'capwatch_messages_parsed_total',
+    help: 'Syslog messages the pre-filter let through to the parsers',
+    registers: [this.registry],
+    collect: () => {
+      const reported = this.parsedReported;
+      if (this.parsedLines > reported) this.parsed.inc(this.parsedLines - reported);
+      this.parsedReported = this.parsedLines;
+    },
+  });
+
+  /** One more syslog line went past the pre-filter (the hot path: a plain increment). */
+  parsedLine(): void {
+    this.parsedLines++;
+  }
+
   readonly parseErrors = new Counter({
     name: 'capwatch_parse_errors_total',
     help: 'Messages that could not be parsed',
@@ -49,8 +83,8 @@ export class Metrics {
 
   readonly detections = new Counter({
     name: 'capwatch_detections_total',
-    help: 'Rule hits, by rule and severity',
-    labelNames: ['rule', 'severity'] as const,
+    help: 'Rule hits, by rule (id and title, so a dashboard reads without a lookup) and severity',
+    labelNames: ['rule', 'title', 'severity'] as const,
     registers: [this.registry],
   });
 
@@ -68,8 +102,26 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(opts: { defaults?: boolean } = {}) {
+  constructor(opts: { defaults?: boolean; version?: string } = {}) {
     if (opts.defaults) collectDefaultMetrics({ register: this.registry });
+    if (opts.version !== undefined) {
+      // The usual Prometheus way to say what is running: join on it, or alert when versions differ across instances.
+      new Gauge({ name: 'capwatch_build_info', help: 'capwatch version and Node.js version (always 1)', labelNames: ['version', 'node'] as const, registers: [this.registry] }).set(
+        { version: opts.version, node: process.versions.node },
+        1,
+      );
+    }
+  }
+
+  private readonly sharedMetrics = new Map<string, unknown>();
+
+  /**
+   * A metric that a part restarted by a configuration reload (the API, the TACACS+ listener) registers again: the
+   * first registration is kept, so counts go on and the registry holds one of each name.
+   */
+  shared<T>(name: string, make: () => T): T {
+    if (!this.sharedMetrics.has(name)) this.sharedMetrics.set(name, make());
+    return this.sharedMetrics.get(name) as T;
   }
 
   /** A hot-path tally of `capwatch_messages_received_total` for one label set. */
@@ -86,7 +138,27 @@ export class Metrics {
     return t;
   }
 
-  /** Gauges whose value is read when scraped (e.g. the kernel's UDP drop counter). */
+  /**
+   * A counter kept by someone else (the kernel's UDP drop count), read when scraped. It only ever goes up here: when
+   * the source starts again from zero (the socket was re-bound), what it counts from then on is added.
+   */
+  counterFrom(name: string, help: string, read: () => number | undefined): void {
+    let last = 0;
+    new Counter({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        const v = read();
+        if (v === undefined) return;
+        const delta = v >= last ? v - last : v;
+        if (delta > 0) this.inc(delta);
+        last = v;
+      },
+    });
+  }
+
+  /** Gauges whose value is read when scraped. */
   gaugeFrom(name: string, help: string, read: () => number | undefined): void {
     new Gauge({
       name,

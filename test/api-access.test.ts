@@ -153,7 +153,11 @@ describe('API access control, end to end', () => {
     expect(comment.status).toBe(201);
 
     const detail = await svc.api(`/api/incidents/${incidentId}`);
-    expect(detail.comments).toEqual([expect.objectContaining({ author: 'alice', role: 'operator', text: 'ERSPAN to 203.0.113.66 is not ours' })]);
+    // The comment given with the acknowledgement is one too.
+    expect(detail.comments).toEqual([
+      expect.objectContaining({ author: 'alice', role: 'operator', text: 'looking into it' }),
+      expect.objectContaining({ author: 'alice', role: 'operator', text: 'ERSPAN to 203.0.113.66 is not ours' }),
+    ]);
     expect(detail.audit.map((a: { action: string; actor: string }) => `${a.actor} ${a.action}`)).toEqual(['alice incident.acknowledge', 'alice incident.comment']);
     expect(detail.audit[0]).toMatchObject({ role: 'operator', method: 'password', address: '127.0.0.1', details: { from: 'open', to: 'acknowledged', comment: 'looking into it' } });
     expect(detail.timeline.map((t: { event: string; by?: string }) => `${t.event}${t.by ? ` by ${t.by}` : ''}`)).toEqual(['opened', 'detection', 'acknowledged by alice', 'comment by alice']);

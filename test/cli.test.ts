@@ -1,14 +1,14 @@
 // The command line as a user meets it: help, configuration errors, replay of archived files.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { CLI } from './helpers/service.js';
+import { tempDir } from './helpers/tmp.js';
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures/logs');
-const tmp = () => mkdtempSync(join(tmpdir(), 'capwatch-cli-'));
+const tmp = () => tempDir('capwatch-cli-');
 
 function run(args: string[], input?: string) {
   const r = spawnSync(process.execPath, [CLI, ...args], { input, encoding: 'utf8', timeout: 20_000 });
@@ -25,6 +25,17 @@ describe('capwatch CLI', () => {
       expect(sub.code).toBe(0);
       expect(sub.stdout).toContain(`capwatch ${c}`);
     }
+  });
+
+  it('replay piped into head stops quietly when head has read enough', () => {
+    const file = join(tmp(), 'many.log');
+    writeFileSync(file, readFileSync(join(FIXTURES, 'ios-erspan-exfil-reconstruction.log'), 'utf8').repeat(2000));
+    // The shell reports the status of replay itself (pipefail): no EPIPE crash, no stack on stderr.
+    const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${CLI}" replay --json "${file}" | head -1`], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ kind: expect.any(String) });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
   });
 
   it('an unknown command or option is a usage error', () => {

@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildConfig, loadConfig } from '../src/config.js';
 import { configProblems as problems } from './helpers/config.js';
+import { tempDir } from './helpers/tmp.js';
 
 describe('configuration', () => {
   it('embedded defaults match DESIGN.md: syslog 5514 UDP+TCP, API on 127.0.0.1:8080, ./data/capwatch.db', () => {
@@ -85,7 +85,7 @@ describe('configuration', () => {
 
   it('loadConfig explains unreadable files and bad YAML', () => {
     expect(() => loadConfig('/nonexistent.yaml')).toThrow(/cannot read \(ENOENT\)/);
-    const dir = mkdtempSync(join(tmpdir(), 'capwatch-cfg-'));
+    const dir = tempDir('capwatch-cfg-');
     const f = join(dir, 'c.yaml');
     writeFileSync(f, 'syslog: [unclosed\n');
     expect(() => loadConfig(f)).toThrow(/not valid YAML/);

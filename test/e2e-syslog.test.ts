@@ -137,8 +137,26 @@ describe('syslog end to end', () => {
     expect(metricValue(metrics, 'capwatch_messages_received_total', { source: 'syslog', transport: 'udp' })).toBeGreaterThanOrEqual(9_000);
     expect(metricValue(metrics, 'capwatch_messages_received_total', { source: 'syslog', transport: 'tcp' })).toBeGreaterThan(0);
     expect(metrics).toMatch(/capwatch_parse_errors_total/);
-    expect(metrics).toMatch(/capwatch_udp_kernel_drops \d+/);
+    expect(metrics).toMatch(/^capwatch_udp_kernel_drops_total \d+$/m);
+    expect(metrics).toMatch(/^capwatch_build_info\{version="\d+\.\d+\.\d+",node="\d+\.\d+\.\d+"\} 1$/m);
+    expect(metrics).toMatch(/^capwatch_detections_total\{rule="[0-9a-f-]{36}",title="Mirror session source added",severity="medium"\} \d+$/m);
     expect(metricValue(metrics, 'capwatch_detections_total')).toBeGreaterThan(0);
+  });
+
+  it.runIf(hasLogger)('logger relaying a device line that keeps its own <PRI> is unwrapped and detected; every line is parsed or counted as set aside', async () => {
+    // As the README once showed it: the device's `<189>…` inside logger's own header.
+    execFileSync('logger', ['--udp', '--server', '127.0.0.1', '--port', String(svc.udp), '-t', 'relay', '<189>123: *Mar  1 00:10:00.123: %PARSER-5-CFGLOG_LOGGEDCMD: User:walter  logged command:monitor capture RELAYED start']);
+    execFileSync('logger', ['--tcp', '--octet-count', '--rfc5424', '--server', '127.0.0.1', '--port', String(svc.tcp), '-t', 'relay', '<189>May 30 15:09:59 core-rtr5 %PARSER-5-CFGLOG_LOGGEDCMD: User:walter  logged command:monitor capture NESTED start']);
+    const relayed = await eventually(async () => (await incidentsOf(svc)).filter((i) => i.user === 'walter').length === 2 && (await incidentsOf(svc)).filter((i) => i.user === 'walter'));
+    expect(relayed.map((i: any) => i.detections[0].command).sort()).toEqual(['monitor capture NESTED start', 'monitor capture RELAYED start']);
+    expect(relayed.find((i: any) => i.detections[0].command.includes('NESTED')).device).toBe('core-rtr5');
+
+    // A command tag the header parser cannot place is a parse error with a sample in the log, not silence.
+    execFileSync('logger', ['--udp', '--server', '127.0.0.1', '--port', String(svc.udp), '-t', 'relay', 'junk <not-a-pri> 123: %PARSER-5-CFGLOG_LOGGEDCMD: User:x  logged command:y']);
+    await eventually(() => svc.logs().includes('a command tag is in the line but not where a syslog header ends'));
+    const m = await svc.api<string>('/metrics');
+    const received = metricValue(m, 'capwatch_messages_received_total', { source: 'syslog' });
+    expect(metricValue(m, 'capwatch_messages_prefiltered_total') + metricValue(m, 'capwatch_messages_parsed_total')).toBe(received);
   });
 
   it('GET /api/incidents filters by device, minimum severity and time', async () => {

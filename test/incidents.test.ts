@@ -1,11 +1,11 @@
 // Incident grouping and dedupe, against a real SQLite file.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { IncidentBook } from '../src/alerts/incidents.js';
 import { Store } from '../src/alerts/store.js';
 import type { CommandEvent, Detection, Severity } from '../src/types.js';
+import { tempDir } from './helpers/tmp.js';
 
 const T0 = Date.parse('2026-11-22T10:00:00Z');
 
@@ -24,7 +24,7 @@ function detection(at: number, command: string, o: { user?: string; severity?: S
 }
 
 function fresh() {
-  const path = join(mkdtempSync(join(tmpdir(), 'capwatch-inc-')), 'db.sqlite');
+  const path = join(tempDir('capwatch-inc-'), 'db.sqlite');
   const store = new Store(path);
   return { path, store, book: new IncidentBook(store, { windowMs: 600_000, dedupeMs: 5_000 }) };
 }

@@ -1,16 +1,16 @@
 // The device inventory and the poll settings: validated at start with the key named, secrets from ${ENV} and never
 // echoed, a file read again when it changes, and selection by name and tag.
-import { mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { utils } from 'ssh2';
 import { describe, expect, it } from 'vitest';
 import { buildConfig } from '../src/config.js';
 import { configProblems as problems } from './helpers/config.js';
 import { DeviceIndex, InventorySource, loadInventoryFile, selectDevices, type Inventory } from '../src/poll/inventory.js';
+import { tempDir } from './helpers/tmp.js';
 
 const FP = 'SHA256:+DiY3wvvV6TuJJhbpZisF/zLDA0zPMSvHdkr4UvCOqU';
-const dir = mkdtempSync(join(tmpdir(), 'capwatch-inv-'));
+const dir = tempDir('capwatch-inv-');
 
 function file(name: string, text: string): string {
   const f = join(dir, name);

@@ -254,7 +254,7 @@ describe('normalizeCommand: hostile input', () => {
     const big = 'mon cap x  int gi1 b '.repeat(5000);
     const t0 = performance.now();
     const out = n(big);
-    expect(performance.now() - t0).toBeLessThan(200);
+    expect(performance.now() - t0).toBeLessThan(1000);
     expect(out).toBe(big.trim().replace(/\s+/g, ' '));
     expect(() => n('w '.repeat(60_000), 'nxos')).not.toThrow();
   });

@@ -1,7 +1,7 @@
 // The real service (built dist) delivering alerts: a kill -9 with the target down loses nothing, the API shows
 // deliveries and resolves incidents, and `capwatch notify test` reports per target without leaking URLs.
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closedPort, startChatServer, type ChatServer } from './helpers/chat.js';
@@ -83,6 +83,7 @@ describe('notifications from the running service', () => {
     cleanups.push(() => ok.close());
     const down = await closedPort();
     const file = `${(await import('node:os')).tmpdir()}/capwatch-notify-test-${process.pid}.yaml`;
+    cleanups.push(async () => rmSync(file, { force: true }));
     writeFileSync(
       file,
       JSON.stringify({
@@ -95,7 +96,8 @@ describe('notifications from the running service', () => {
     const r = await run(['notify', 'test', '--config', file]);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/^chat \(slack, http:\/\/127\.0\.0\.1:\d+\/…#[0-9a-f]{8}\): ok, HTTP 200$/m);
-    expect(r.stdout).toMatch(/^gone \(discord, .*\): FAILED, ECONNREFUSED$/m);
+    // The network's own words, so a person can tell a refused port from a bad certificate or a wrong name.
+    expect(r.stdout).toMatch(new RegExp(`^gone \\(discord, .*\\): FAILED, ECONNREFUSED \\(connect ECONNREFUSED 127\\.0\\.0\\.1:${down}\\)$`, 'm'));
     expect(r.stdout + r.stderr).not.toContain('SECRETTOKEN');
     expect(JSON.parse(ok.received[0]!.body).text).toContain('capwatch-test-router');
     const only = await run(['notify', 'test', '--target', 'chat', '--config', file]);

@@ -1,7 +1,6 @@
 // One device checked over SSH (src/poll/check.ts) against simulated devices answering with real show outputs: every
 // platform over exec and over an interactive shell, and each way a device can fail to give a complete answer.
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkDevice, confirmationOf, type PollSettings } from '../src/poll/check.js';
@@ -10,6 +9,7 @@ import { KnownHosts } from '../src/poll/host-keys.js';
 import type { PollPlatform } from '../src/poll/inventory.js';
 import { fixturesFor, inspected, inventoryEntry, outputsFor, simDevice } from './helpers/devices.js';
 import type { SimDevice, SimDeviceOptions } from './helpers/ssh-device.js';
+import { tempDir } from './helpers/tmp.js';
 
 const settings: PollSettings = { connectTimeoutMs: 3000, commandTimeoutMs: 3000, trustOnFirstUse: false };
 const PLATFORMS: PollPlatform[] = ['iosxe', 'ios', 'nxos', 'asa', 'junos'];
@@ -160,7 +160,7 @@ describe('a device that cannot give a complete answer', () => {
   });
 
   it('an unknown host key is refused unless trust on first use is on, which records it; a changed key is refused after', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'capwatch-kh-'));
+    const dir = tempDir('capwatch-kh-');
     const file = join(dir, 'known_hosts');
     const d = await device('iosxe');
     const entry = inventoryEntry(d, 'iosxe');

@@ -1,9 +1,8 @@
 // The SSH poller in the real service and CLI (built dist), against simulated devices with real show outputs:
 // confirm on alert (API and chat), sweeps over HTTP, scheduled sweeps, and `capwatch sweep` on a terminal and off.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,6 +11,7 @@ import { inventoryEntry, simDevice } from './helpers/devices.js';
 import { CLI, eventually, startService } from './helpers/service.js';
 import type { SimDevice } from './helpers/ssh-device.js';
 import { requireTool } from './helpers/tools.js';
+import { tempDir } from './helpers/tmp.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -233,7 +233,7 @@ describe('capwatch sweep', () => {
   });
 
   it('exit 3 when a device could not be checked; usage and configuration errors exit 2 naming the problem', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'capwatch-sweepcli-'));
+    const dir = tempDir('capwatch-sweepcli-');
     const cfg = join(dir, 'c.yaml');
     writeFileSync(cfg, JSON.stringify({ storage: { path: join(dir, 'db.sqlite') }, poll: pollFast }));
     const d = await device('asa', { outputs: { 'show capture': '' } });
@@ -253,7 +253,7 @@ describe('capwatch sweep', () => {
 
   it('shows a progress bar on a terminal', async () => {
     if (!requireTool('script')) return;
-    const dir = mkdtempSync(join(tmpdir(), 'capwatch-sweeptty-'));
+    const dir = tempDir('capwatch-sweeptty-');
     const cfg = join(dir, 'c.yaml');
     writeFileSync(cfg, JSON.stringify({ storage: { path: join(dir, 'db.sqlite') } }));
     const devices = await Promise.all([0, 1, 2].map(() => device('nxos', { delayMs: 200 })));

@@ -1,14 +1,14 @@
 // `capwatch inspect` as a user runs it: the built CLI on saved show outputs and transcripts.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI } from './helpers/service.js';
+import { tempDir } from './helpers/tmp.js';
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures/show');
 const fixture = (name: string) => join(FIXTURES, `${name}.txt`);
-const tmp = () => mkdtempSync(join(tmpdir(), 'capwatch-inspect-'));
+const tmp = () => tempDir('capwatch-inspect-');
 
 function run(args: string[]) {
   const r = spawnSync(process.execPath, [CLI, 'inspect', ...args], { encoding: 'utf8', timeout: 20_000 });

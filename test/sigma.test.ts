@@ -1,5 +1,5 @@
 // The Sigma engine: modifiers, condition forms, facts from named groups, load errors naming file and reason.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import type { Rule } from '../src/detect/sigma/types.js';
 import { EventView } from '../src/detect/sigma/view.js';
 import type { CommandEvent } from '../src/types.js';
 import { commandEvent, type EventOptions } from './helpers/command-event.js';
+import { tempDir } from './helpers/tmp.js';
 
 let n = 0;
 function ruleText(detection: string, over: Record<string, string> = {}): string {
@@ -32,7 +33,7 @@ function ruleText(detection: string, over: Record<string, string> = {}): string 
 }
 
 function load(detection: string, over?: Record<string, string>): Rule {
-  const dir = mkdtempSync(join(tmpdir(), 'capwatch-sigma-'));
+  const dir = tempDir('capwatch-sigma-');
   writeFileSync(join(dir, 'rule.yml'), ruleText(detection, over));
   const [rule] = loadRules([dir]);
   return rule!;
@@ -50,7 +51,7 @@ function facts(rule: Rule, e: CommandEvent): Record<string, string> | null {
 }
 
 function loadError(text: string, fileName = 'bad.yml'): RuleLoadError {
-  const dir = mkdtempSync(join(tmpdir(), 'capwatch-sigma-bad-'));
+  const dir = tempDir('capwatch-sigma-bad-');
   writeFileSync(join(dir, fileName), text);
   try {
     loadRules([dir]);
@@ -269,7 +270,7 @@ describe('load errors name the file and the reason', () => {
   });
 
   it('duplicate ids across files', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'capwatch-sigma-dup-'));
+    const dir = tempDir('capwatch-sigma-dup-');
     const text = ruleText(good);
     writeFileSync(join(dir, 'a.yml'), text);
     writeFileSync(join(dir, 'b.yaml'), text);

@@ -1,7 +1,6 @@
 // Sweeps against simulated devices and a real SQLite file: what changed since the last sweep, and which active
 // captures and mirrors open an incident because no open incident explains them.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IncidentBook } from '../src/alerts/incidents.js';
@@ -18,6 +17,7 @@ import type { DeviceFindings } from '../src/types.js';
 import { commandEvent } from './helpers/command-event.js';
 import { inventoryEntry, outputsFor, simDevice } from './helpers/devices.js';
 import type { SimDevice } from './helpers/ssh-device.js';
+import { tempDir } from './helpers/tmp.js';
 
 const log = createLogger({ level: 'silent' });
 const capture = (name: string, active: boolean) => ({ name, active, interfaces: ['Gi1'], direction: 'both' as const, file: null });
@@ -48,7 +48,7 @@ describe('what no open incident explains', () => {
   const detector = new Detector({ rules: loadRules([builtinRulesDir]) });
 
   it('a capture or session named by a detection of an open incident is explained, whatever the case', () => {
-    const store = new Store(join(mkdtempSync(join(tmpdir(), 'capwatch-explain-')), 'db.sqlite'));
+    const store = new Store(join(tempDir('capwatch-explain-'), 'db.sqlite'));
     const book = new IncidentBook(store, { windowMs: 600_000, dedupeMs: 5_000 });
     const device1 = { address: '192.0.2.1', hostname: 'core-rtr1' };
     const typed = book.record(detector.detect(commandEvent('monitor capture ntp interface GigabitEthernet0/0/0 both', { device: device1 })))!;
@@ -85,7 +85,7 @@ describe('a sweep', () => {
   });
 
   async function setup() {
-    const store = new Store(join(mkdtempSync(join(tmpdir(), 'capwatch-sweep-')), 'db.sqlite'));
+    const store = new Store(join(tempDir('capwatch-sweep-'), 'db.sqlite'));
     const book = new IncidentBook(store, { windowMs: 600_000, dedupeMs: 5_000 });
     const checks = new CheckStore(store.database);
     const sweeper = new Sweeper({

@@ -1,8 +1,7 @@
 // The TACACS+ accounting server on loopback, driven by scapy's TACACS+ implementation (python3-scapy), with a real
 // SQLite journal and the real detection pipeline behind it.
-import { mkdtempSync } from 'node:fs';
+
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { pino } from 'pino';
@@ -16,6 +15,7 @@ import { startTacacs } from '../src/tacacs/server.js';
 import type { Listener } from '../src/sources/types.js';
 import type { Detection } from '../src/types.js';
 import { requireScapy, scapyClient, sessionId, type PacketSpec, type Step } from './helpers/tacacs.js';
+import { tempDir } from './helpers/tmp.js';
 
 const hasScapy = requireScapy();
 /** 40 characters: RFC 8907 §10.5.1 says keys of at least 32 must work. */
@@ -25,7 +25,7 @@ const HOST3_KEY = 'host-three-key';
 const CAPTURE = 'cmd=monitor capture CAP start <cr>';
 
 describe.runIf(hasScapy)('TACACS+ accounting server (scapy client)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'capwatch-tacacs-'));
+  const dir = tempDir('capwatch-tacacs-');
   const dbPath = join(dir, 'capwatch.db');
   const logLines: string[] = [];
   const log = pino({ level: 'debug' }, { write: (s: string) => logLines.push(s) });

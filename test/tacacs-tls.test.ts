@@ -1,8 +1,7 @@
 // TACACS+ over TLS 1.3 (RFC 9887): client certificates required, no obfuscation, the UNENCRYPTED flag on every packet.
 // No third-party TACACS+-over-TLS client exists in Debian: node:tls carries packets built from scapy's golden request.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { connect, type TLSSocket } from 'node:tls';
 import { pino } from 'pino';
@@ -16,6 +15,7 @@ import { AccountingJournal } from '../src/tacacs/journal.js';
 import { startTacacs } from '../src/tacacs/server.js';
 import type { Detection } from '../src/types.js';
 import { requireTool } from './helpers/tools.js';
+import { tempDir } from './helpers/tmp.js';
 
 const hasOpenssl = requireTool('openssl');
 
@@ -30,7 +30,7 @@ function plainStart(sessionId: number, flags: number): Buffer {
 }
 
 describe.runIf(hasOpenssl)('TACACS+ over TLS 1.3 (RFC 9887)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'capwatch-tacacs-tls-'));
+  const dir = tempDir('capwatch-tacacs-tls-');
   const pem = (name: string) => readFileSync(join(dir, name));
   const metrics = new Metrics();
   const detections: Detection[] = [];

@@ -54,6 +54,9 @@ interface State {
   rfc5424: boolean;
   /** A Cisco part (counter, `host:`, device timestamp) was seen. */
   cisco: boolean;
+  /** A relay's own header unwrapped from in front of the device's: its host and stamp. */
+  relayHost?: string;
+  relayTs?: TimestampMatch;
 }
 
 /**
@@ -161,9 +164,15 @@ function parseStack(st: State): void {
     const p = st.p;
     const c = s[p];
     if (c === '%') return;
-    if (c === '<' && st.pri === undefined) {
-      // A relay that wrote its own header in front of the device's `<PRI>`.
-      if (!readPri(st)) return;
+    if (c === '<') {
+      // A relay that wrote its own header in front of the device's `<PRI>` …
+      if (st.pri === undefined) {
+        if (!readPri(st)) return;
+        continue;
+      }
+      // … or its whole header, PRI and all, in front of the device's whole message (`logger '<189>…'`, rsyslog
+      // forwarding the raw message, RFC 3164 inside RFC 5424): the relay's parts are set aside, the device's read.
+      if (!unwrapRelay(st)) return;
       continue;
     }
     if (st.deviceTs) {
@@ -233,13 +242,40 @@ function readTimestampPart(st: State, ts: TimestampMatch): boolean {
     return true;
   }
   const marked = s[st.p] === '*' || s[st.p] === '.';
-  if (st.headerTs || st.host !== undefined || marked || ts.shape === 'uptime' || ts.shape === 'ctime') return false;
+  if (marked || ts.shape === 'uptime' || ts.shape === 'ctime') return false;
+  const nested = st.headerTs !== undefined && st.host !== undefined && !outerOnly(st);
+  if (!nested && (st.headerTs || st.host !== undefined)) return false;
   const host = readHeaderHost(s, ts.end);
   if (!host) return false;
+  if (nested) {
+    // A second `STAMP HOST` after the first: a relay's header in front of the device's (rsyslog `%msg%` templates).
+    st.relayTs = st.headerTs;
+    st.relayHost = st.host;
+  }
   setHeaderTs(st, ts);
   st.host = host.host;
   st.p = host.end;
   return true;
+}
+
+/** Only a header has been read so far: no device part (stamp, counter, `host:`) and no tag or label. */
+function outerOnly(st: State): boolean {
+  return st.deviceTs !== undefined || st.cisco || st.deviceHostname !== undefined || st.pendingLabel !== undefined || st.relayHost !== undefined;
+}
+
+/** Sets a complete relay header aside and reads the `<PRI>` (and header) that follows as the device's. */
+function unwrapRelay(st: State): boolean {
+  const headerRead = st.rfc5424 || st.headerTs !== undefined || st.host !== undefined;
+  if (!headerRead || st.deviceTs !== undefined || st.cisco || st.deviceHostname !== undefined || st.relayHost !== undefined || st.relayTs !== undefined) return false;
+  const saved = { ...st };
+  st.relayHost = st.host;
+  st.relayTs = st.headerTs;
+  // The relay's tag (`root:`, `rsyslogd:`) and PRI say nothing about the device.
+  st.host = st.headerTs = st.pri = st.appName = st.procId = st.msgId = st.pendingLabel = undefined;
+  st.rfc5424 = false;
+  if (readPri(st)) return true;
+  Object.assign(st, saved);
+  return false;
 }
 
 /** The header (relay) stamp also dates year-less stamps after it: archives replayed years later keep their year. */
@@ -325,7 +361,7 @@ function finish(st: State): SyslogMessage | ParseFailure {
     body: s.slice(bodyStart),
   };
   setPri(msg, st.pri);
-  const hostname = st.host ?? st.deviceHostname;
+  const hostname = originHost(st.host ?? st.deviceHostname ?? st.relayHost);
   if (hostname !== undefined) msg.hostname = hostname;
   if (st.deviceHostname !== undefined && st.deviceHostname !== hostname) msg.deviceHostname = st.deviceHostname;
   if (st.appName !== undefined) msg.appName = st.appName;
@@ -335,8 +371,16 @@ function finish(st: State): SyslogMessage | ParseFailure {
   // The device's own stamp wins; a header stamp in front of it is the relay's clock.
   const own = st.deviceTs ?? st.headerTs;
   if (own) setTime(msg, own.time, own.quality);
-  if (st.deviceTs && st.headerTs?.time) msg.relayTime = st.headerTs.time;
+  const relay = st.relayTs ?? (st.deviceTs ? st.headerTs : undefined);
+  if (relay?.time) msg.relayTime = relay.time;
   return msg;
+}
+
+/** syslog-ng's chained `$HOST/$HOST_FROM` (`10.77.9.9/logrelay-dc1`): the first is where the message came from. */
+function originHost(host: string | undefined): string | undefined {
+  if (host === undefined) return undefined;
+  const slash = host.indexOf('/');
+  return slash > 0 ? host.slice(0, slash) : host;
 }
 
 /** A tag a little further on, when only header-like text lies between (IOS-XR, ASA device-id, relays). */

@@ -68,6 +68,15 @@ export class SeenDevices {
     return this.db.prepare(sql).get({ n: name.toLowerCase() }) !== undefined;
   }
 
+  /** Devices heard from within `activeMs`, and those heard from before that but within `forgetMs` (silent). */
+  counts(now: Date, activeMs: number, forgetMs: number): { active: number; silent: number } {
+    const t = now.getTime();
+    const row = this.db
+      .prepare(`SELECT SUM(last_seen >= @active) AS active, SUM(last_seen < @active AND last_seen >= @forget) AS silent FROM devices_seen`)
+      .get({ active: t - activeMs, forget: t - forgetMs }) as { active: number | null; silent: number | null };
+    return { active: row.active ?? 0, silent: row.silent ?? 0 };
+  }
+
   all(): SeenDevice[] {
     return (this.stmts.all.all() as Row[]).map((r) => ({
       address: r.address,

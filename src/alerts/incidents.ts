@@ -46,7 +46,8 @@ export class IncidentBook {
     if (!first) return undefined;
     const event = first.event;
     const at = event.receivedAt.getTime();
-    if (this.isRepeat(event, at)) return undefined;
+    const repeat = this.isRepeat(event, at);
+    if (repeat.repeat) return undefined;
 
     const device = deviceKey(event.device);
     let group = this.groups.get(groupKey(device, event.user));
@@ -68,6 +69,8 @@ export class IncidentBook {
       lastSeen: event.receivedAt,
       detections: [],
     };
+    // Restored when the store refuses the write: the caller holds the detections and files them again later.
+    const before = { ...incident, device: { ...incident.device }, count: incident.detections.length };
     for (const d of detections) incident.severity = maxSeverity(incident.severity, d.severity);
     if (event.receivedAt > incident.lastSeen) incident.lastSeen = event.receivedAt;
     if (!incident.device.hostname && event.device.hostname) incident.device.hostname = event.device.hostname;
@@ -84,8 +87,18 @@ export class IncidentBook {
 
     const update: IncidentUpdate = { incident, added: [...detections], isNew, ...(reopened && { reopened }) };
     const onSaved = this.opts.onSaved;
-    // The hook runs inside the save's transaction: what it queues is durable exactly when the incident is.
-    this.store.saveIncident(incident, detections, isNew, onSaved && (() => onSaved(update)), reopened);
+    try {
+      // The hook runs inside the save's transaction: what it queues is durable exactly when the incident is.
+      this.store.saveIncident(incident, detections, isNew, onSaved && (() => onSaved(update)), reopened);
+    } catch (err) {
+      const { count, detections: _all, ...fields } = before;
+      if (!('reopenedBecause' in fields)) delete incident.reopenedBecause;
+      if (!('confirmation' in fields)) delete incident.confirmation;
+      Object.assign(incident, fields);
+      incident.detections.length = count;
+      repeat.undo();
+      throw err;
+    }
     if (isNew) this.remember(incident);
     return update;
   }
@@ -114,11 +127,13 @@ export class IncidentBook {
     this.lastOnDevice.set(device, group);
   }
 
-  private isRepeat(event: Detection['event'], at: number): boolean {
-    if (this.opts.dedupeMs <= 0) return false;
+  /** Whether the event repeats one seen within the dedupe window; `undo` forgets that it was seen (a failed save). */
+  private isRepeat(event: Detection['event'], at: number): { repeat: boolean; undo: () => void } {
+    if (this.opts.dedupeMs <= 0) return { repeat: false, undo: () => {} };
     const what = `${event.user ?? ''}\0${event.command}\0${event.context.join('\0')}`;
     const key = `${deviceKey(event.device)}\0${what}`;
-    let last = this.recent.get(key);
+    const previous = this.recent.get(key);
+    let last = previous;
     // A TACACS+ record that came before any syslog from its device knew only the address: it still counts.
     if (event.device.hostname !== undefined) {
       const byAddress = this.recent.get(`${event.device.address}\0${what}`);
@@ -126,7 +141,10 @@ export class IncidentBook {
     }
     if (this.recent.size >= MAX_DEDUPE_KEYS) this.expire(at);
     this.recent.set(key, at);
-    return last !== undefined && at - last <= this.opts.dedupeMs;
+    return {
+      repeat: last !== undefined && at - last <= this.opts.dedupeMs,
+      undo: () => (previous === undefined ? this.recent.delete(key) : this.recent.set(key, previous)),
+    };
   }
 
   /** Forgets groups whose window has passed and dedupe keys older than the dedupe window. */

@@ -89,6 +89,7 @@ export function incidentSummaryJson(s: IncidentSummary) {
     rules: s.rules,
     headline: s.headline,
     confirmation: s.confirmation ? { status: s.confirmation.status, checkedAt: s.confirmation.checkedAt.toISOString() } : null,
+    reopenedBecause: s.reopenedBecause,
   };
 }
 
@@ -136,8 +137,13 @@ const AUDIT_EVENTS: Partial<Record<AuditEntry['action'], TimelineEvent>> = {
   'incident.comment': 'comment',
 };
 
+/** What people wrote on an incident: comments, and the comments given with a status change. */
+export function isComment(e: AuditEntry): boolean {
+  return e.action === 'incident.comment' || typeof e.details.comment === 'string';
+}
+
 export function commentJson(e: AuditEntry) {
-  return { id: e.id, at: e.at.toISOString(), author: e.actor.name, role: e.actor.role ?? null, text: String(e.details.text ?? '') };
+  return { id: e.id, at: e.at.toISOString(), author: e.actor.name, role: e.actor.role ?? null, text: String(e.details.text ?? e.details.comment ?? '') };
 }
 
 /** What the device showed when capwatch logged in to check (null in an incident: not checked yet). */

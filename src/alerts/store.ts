@@ -1,9 +1,10 @@
 // The embedded store: incidents, their detections and device mirror/capture state, in one SQLite file (WAL).
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Confirmation, Detection, DetectionKind, DeviceRef, Expectation, Incident, IncidentStatus, Severity } from '../types.js';
 import { SEVERITIES, severityRank } from '../types.js';
+import { ConfigError } from '../validate.js';
 import type { CoveredObject } from '../detect/expected/expiry.js';
 
 const SCHEMA = `
@@ -156,9 +157,16 @@ export class Store {
   private summarized = false;
 
   constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
+    try {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      this.db = new Database(path);
+      this.db.pragma('journal_mode = WAL');
+    } catch (err) {
+      // A path under a file, a read-only or full disk: say which path and what the system said, not a stack.
+      const e = err as NodeJS.ErrnoException;
+      const said = e.code && !e.message.startsWith(e.code) ? `${e.code}: ${e.message}` : e.message;
+      throw new ConfigError([`storage.path: cannot open ${path}: ${notWritable(dirname(path)) ?? said}`]);
+    }
     // NORMAL is durable across process crashes in WAL mode; only an OS crash can lose the last commits.
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
@@ -308,6 +316,7 @@ export class Store {
         firstSeen: new Date(r.first_seen),
         lastSeen: new Date(r.last_seen),
         confirmation: r.confirmation === null ? undefined : parseConfirmation(r.confirmation),
+        reopenedBecause: r.reopened_because ?? undefined,
         detectionCount: r.detection_count,
         kinds: summary.kinds,
         rules: summary.rules,
@@ -472,6 +481,19 @@ export class Store {
 }
 
 type RowSummary = Pick<IncidentSummary, 'kinds' | 'rules' | 'headline'>;
+
+/** Why nothing can be created in `dir`: the nearest folder that exists refuses writes (mkdir says only ENOENT then). */
+function notWritable(dir: string): string | undefined {
+  let d = dir;
+  while (!existsSync(d) && dirname(d) !== d) d = dirname(d);
+  try {
+    accessSync(d, constants.W_OK);
+    return undefined;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return `${e.code ?? 'error'}: ${d} does not take writes`;
+  }
+}
 
 function deviceOf(row: IncidentRow): DeviceRef {
   const device: DeviceRef = { address: row.device_address };

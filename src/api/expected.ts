@@ -1,5 +1,6 @@
 // Expected work over HTTP: approved captures (register, list, end early), the change windows in force, and filters
 // made from false positives (suggested from an incident, confirmed by an admin). Every change is audited.
+import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -29,6 +30,8 @@ export interface ExpectedApiDeps {
   /** Where confirmed filters are written (the first `detection.filters` directory), if any; and reloading them. */
   filterDir?: string;
   filtersChanged: () => void;
+  /** The filters in force (ids and files), to refuse one added twice. */
+  filters: () => ReadonlyArray<{ id: string; file: string }>;
 }
 
 const str = { type: 'string' } as const;
@@ -77,6 +80,12 @@ export function approvalJson(a: Approval, now: Date) {
   };
 }
 
+/** A UUID-shaped id derived from `text` (SHA-256, version 5 layout): stable for the same input. */
+function uuidFrom(text: string): string {
+  const h = createHash('sha256').update(text).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
 /** A Sigma filter that sets apart what an incident's detections were: this device, this person, these commands. */
 export function suggestedFilter(incident: { id: string; device: { hostname?: string; address: string }; user?: string; detections: Array<{ rule: string; title: string; event: { command: string } }> }): string {
   const rules = [...new Set(incident.detections.map((d) => d.rule))];
@@ -85,7 +94,8 @@ export function suggestedFilter(incident: { id: string; device: { hostname?: str
   selection.command = [...new Set(incident.detections.map((d) => d.event.command))];
   const doc = {
     title: `Expected: ${incident.device.hostname ?? incident.device.address}${incident.user !== undefined ? ` by ${incident.user}` : ''} (false positive ${incident.id.slice(0, 8)})`,
-    id: crypto.randomUUID(),
+    // Named after the incident, so whoever asks sees the same document and adding it twice is refused.
+    id: uuidFrom(`capwatch-filter:${incident.id}`),
     description: `Made from incident ${incident.id}, closed as a false positive. It sets apart exactly these commands by this person on this device; critical hits stay alerts unless capwatch.allowCritical is added.`,
     logsource: { product: 'cisco' },
     filter: { rules, selection, condition: 'not selection' },
@@ -248,13 +258,15 @@ export async function expectedRoutes(app: FastifyInstance, deps: ExpectedApiDeps
       } catch (err) {
         return reply.code(400).send({ error: `yaml: not valid YAML: ${(err as Error).message.split('\n')[0]}` });
       }
-      const file = join(deps.filterDir, `filter-${crypto.randomUUID().slice(0, 8)}.yml`);
       let id: string;
       try {
-        id = compileFilter(doc, file, deps.rules).id;
+        id = compileFilter(doc, '(request)', deps.rules).id;
       } catch (err) {
         return reply.code(400).send({ error: `yaml: ${(err as Error).message}` });
       }
+      const same = deps.filters().find((f) => f.id === id);
+      if (same) return reply.code(409).send({ error: `a filter with id ${id} is in force already (${same.file})` });
+      const file = join(deps.filterDir, `filter-${id.slice(0, 8)}.yml`);
       mkdirSync(deps.filterDir, { recursive: true });
       writeFileSync(file, req.body.yaml, { flag: 'wx' });
       deps.filtersChanged();

@@ -4,7 +4,8 @@ import type { Metrics } from '../metrics.js';
 
 export interface HealthDeps {
   metrics: Metrics;
-  health: () => Record<string, unknown>;
+  /** `problem` set: the service runs but is not doing its job (the database refuses writes). */
+  health: () => { uptimeSeconds: number; problem?: string };
 }
 
 export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Promise<void> {
@@ -14,11 +15,18 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Prom
       config: { public: true },
       schema: {
         tags: ['service'],
-        summary: 'Liveness (no credentials)',
-        response: { 200: { type: 'object', required: ['status'], properties: { status: { const: 'ok' }, uptimeSeconds: { type: 'integer' } } } },
+        summary: 'Health (no credentials): 503 with the reason while the service cannot do its job',
+        response: {
+          200: { type: 'object', additionalProperties: false, required: ['status'], properties: { status: { const: 'ok' }, uptimeSeconds: { type: 'integer' } } },
+          503: { type: 'object', additionalProperties: false, required: ['status', 'reason'], properties: { status: { const: 'unhealthy' }, reason: { type: 'string' }, uptimeSeconds: { type: 'integer' } } },
+        },
       },
     },
-    async () => ({ status: 'ok', ...deps.health() }),
+    async (_req, reply) => {
+      const { problem, uptimeSeconds } = deps.health();
+      if (problem !== undefined) return reply.code(503).send({ status: 'unhealthy', reason: problem, uptimeSeconds });
+      return { status: 'ok', uptimeSeconds };
+    },
   );
   app.register(metricsRoute, deps);
 }

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import type { FastifyInstance } from 'fastify';
 import type { AuditLog } from '../alerts/audit.js';
-import { auditJson, commentJson, detectionJson, incidentJson, incidentSummaryJson, timelineJson } from '../alerts/json.js';
+import { auditJson, commentJson, detectionJson, incidentJson, incidentSummaryJson, isComment, timelineJson } from '../alerts/json.js';
 import type { IncidentQuery, Store } from '../alerts/store.js';
 import type { DetectionKind, Incident, IncidentStatus, Severity } from '../types.js';
 import { SEVERITIES } from '../types.js';
@@ -169,7 +169,7 @@ export async function incidentRoutes(app: FastifyInstance, deps: IncidentApiDeps
         ...incidentJson(incident),
         deliveries: deps.deliveries(incident.id),
         timeline: timelineJson(incident, entries),
-        comments: entries.filter((e) => e.action === 'incident.comment').map(commentJson),
+        comments: entries.filter(isComment).map(commentJson),
         audit: entries.map(auditJson),
       };
     },

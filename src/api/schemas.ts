@@ -138,6 +138,7 @@ const SCHEMAS = [
         rules: strings,
         headline: object({ command: str, context: strings, title: str, kind: { enum: KINDS }, severity: { enum: SEVERITIES } }),
         confirmation: { ...object({ status: { enum: CHECK_STATUSES }, checkedAt: time }), type: ['object', 'null'] },
+        reopenedBecause: str,
       },
       ['id', 'severity', 'status', 'device', 'deviceAddress', 'user', 'firstSeen', 'lastSeen', 'detectionCount', 'kinds', 'rules', 'headline', 'confirmation'],
     ),

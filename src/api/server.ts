@@ -28,7 +28,7 @@ import { authPlugin } from './auth/plugin.js';
 import { SessionStore } from './auth/sessions.js';
 import { TokenSet } from './auth/tokens.js';
 import type { HttpConfig, TokenEntry } from './config.js';
-import { healthRoutes, metricsRoute } from './health.js';
+import { healthRoutes, metricsRoute, type HealthDeps } from './health.js';
 import { allowedHosts, hostAllowed } from './hosts.js';
 import { incidentRoutes, type IncidentApiDeps } from './incidents.js';
 import { addSchemas } from './schemas.js';
@@ -43,7 +43,7 @@ export interface HttpDeps extends Omit<IncidentApiDeps, 'audit' | 'store'>, Omit
   changes: Changes;
   metrics: Metrics;
   log: Logger;
-  health: () => Record<string, unknown>;
+  health: HealthDeps['health'];
   poller: Poller | undefined;
   sweeps: { maxConcurrency: number; perUserPerMinute: number };
   /** The first-start admin token, when nothing else is configured. */
@@ -104,7 +104,7 @@ export async function startHttp(http: HttpConfig, deps: HttpDeps): Promise<HttpS
     }
     if (err.code?.startsWith('FST_CSRF')) return reply.code(403).send({ error: 'CSRF token missing or invalid (send X-CSRF-Token from GET /api/session)' });
     // A client's mistake is answered, not logged with a stack: the message names the field.
-    return reply.code(status).send({ error: err.validation ? `${err.validationContext ?? 'request'}${err.message.replace(/^(body|querystring|params)/, '')}` : err.message });
+    return reply.code(status).send({ error: err.validation ? validationText(err.validation[0], err.validationContext) : err.message });
   });
 
   // DNS rebinding: a page on attacker.example resolved to 127.0.0.1 still says `Host: attacker.example`.
@@ -215,6 +215,18 @@ export async function startHttp(http: HttpConfig, deps: HttpDeps): Promise<HttpS
       await metricsServer?.close();
     },
   };
+}
+
+/** `ticket: must NOT have fewer than 1 characters`, `devices[0]: must be string`, `colour: unknown field`. */
+function validationText(e: NonNullable<FastifyError['validation']>[number] | undefined, context: string | undefined): string {
+  if (!e) return 'invalid request';
+  const path = e.instancePath.replace(/^\//, '').replace(/\/(\d+)(?=\/|$)/g, '[$1]').replace(/\//g, '.');
+  const params = e.params as { missingProperty?: string; additionalProperty?: string; allowedValues?: unknown[] };
+  const at = (field: string) => (path ? `${path}.${field}` : field);
+  if (params.missingProperty !== undefined) return `${at(params.missingProperty)}: required`;
+  if (params.additionalProperty !== undefined) return `${at(params.additionalProperty)}: unknown field`;
+  if (params.allowedValues) return `${path || context || 'request'}: must be one of ${params.allowedValues.join(', ')}`;
+  return `${path || context || 'request'}: ${e.message ?? 'invalid'}`;
 }
 
 function readPem(file: string, key: string): Buffer {

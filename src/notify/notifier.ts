@@ -91,11 +91,7 @@ export class Notifier {
     private readonly opts: DeliveryOptions & { publicUrl?: string; log: Logger; metrics: Metrics; now?: () => number },
   ) {
     this.outbox = new Outbox(store.database);
-    const now = this.now();
-    for (const t of targets) {
-      const rate = t.ratePerSecond ?? DEFAULT_RATE[t.type];
-      this.targets.set(t.name, { target: t, bucket: new TokenBucket(rate, Math.max(1, Math.min(rate, 20)), now), inFlight: 0 });
-    }
+    this.setTargets(targets);
     this.warn = new RateLimitedLog(opts.log);
     this.counted = new Counter({
       name: 'capwatch_notify_deliveries_total',
@@ -104,6 +100,27 @@ export class Notifier {
       registers: [opts.metrics.registry],
     });
     opts.metrics.gaugeFrom('capwatch_notify_pending', 'Notifications queued in the outbox, not yet delivered', () => (this.stopped ? undefined : this.outbox.pendingCount()));
+  }
+
+  /**
+   * The targets to send to (a configuration reload). A target kept under its name keeps its pace and what is in flight;
+   * messages queued for a target no longer listed wait in the outbox, sent if it comes back.
+   */
+  setTargets(targets: readonly NotifyTarget[]): void {
+    const now = this.now();
+    const next = new Map<string, TargetState>();
+    for (const t of targets) {
+      const rate = t.ratePerSecond ?? DEFAULT_RATE[t.type];
+      const old = this.targets.get(t.name);
+      if (old && (old.target.ratePerSecond ?? DEFAULT_RATE[old.target.type]) === rate) {
+        old.target = t;
+        next.set(t.name, old);
+      } else {
+        next.set(t.name, { target: t, bucket: new TokenBucket(rate, Math.max(1, Math.min(rate, 20)), now), inFlight: old?.inFlight ?? 0 });
+      }
+    }
+    this.targets.clear();
+    for (const [k, v] of next) this.targets.set(k, v);
   }
 
   /** Queues messages for the targets an incident update concerns. Runs inside the incident's save transaction. */

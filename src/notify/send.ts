@@ -12,6 +12,8 @@ export interface SendResult {
   retryAfterMs?: number;
   /** Short, safe to log and show: never contains the URL. */
   error?: string;
+  /** The network error's own words, when there was one (shown by `notify test`; deliveries keep the short `error`). */
+  detail?: string;
   /** The first 64 KB of the answer. */
   body: string;
   /** Aborted because capwatch is shutting down: not an attempt. */
@@ -42,8 +44,11 @@ export async function send(url: string, msg: Rendered, timeoutMs: number, shutdo
   } catch (err) {
     if (shutdown?.aborted) return { ok: false, retryable: true, aborted: true, error: 'shutdown', body };
     if (timeout.aborted) return { ok: false, retryable: true, error: `timeout after ${timeoutMs} ms`, body };
-    const cause = (err as { cause?: { code?: string } }).cause;
-    return { ok: false, retryable: true, error: cause?.code ?? (err as Error).name ?? 'network error', body };
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    // The cause says what the network did ("connect ECONNREFUSED 127.0.0.1:9", a certificate problem); fetch's own
+    // message is only "fetch failed". Neither carries the URL's path, where webhook secrets live.
+    const detail = cause?.message ?? (err as Error).message;
+    return { ok: false, retryable: true, error: cause?.code ?? (err as Error).name ?? 'network error', ...(detail && { detail }), body };
   }
   const status = res.status;
   if (status >= 200 && status < 300) return { ok: true, status, retryable: false, body };

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
 import type { Incident } from '../types.js';
 import { formatters } from './formats/index.js';
+import { excerpt } from '../log.js';
 import { redactUrl, send } from './send.js';
 
 export function sampleIncident(now = new Date()): Incident {
@@ -33,7 +34,8 @@ export async function notifyTest(config: Config, only: string | undefined, out: 
       const msg = formatters[target.type]({ incident, first: true, fresh: incident.detections, ...(config.http.publicUrl && { publicUrl: config.http.publicUrl }), deliveryId: randomUUID(), now: new Date(), target });
       const r = await send(msg.url ?? target.url, msg, config.notifyDelivery.timeoutSeconds * 1000);
       if (!r.ok) failed++;
-      out.write(`${target.name} (${target.type}, ${redactUrl(target.url)}): ${r.ok ? `ok, HTTP ${r.status}` : `FAILED, ${r.error}`}\n`);
+      const failure = r.detail && r.detail !== r.error ? `${r.error} (${excerpt(r.detail, 200)})` : r.error;
+      out.write(`${target.name} (${target.type}, ${redactUrl(target.url)}): ${r.ok ? `ok, HTTP ${r.status}` : `FAILED, ${failure}`}\n`);
     }),
   );
   return failed ? 1 : 0;

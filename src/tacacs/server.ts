@@ -86,19 +86,17 @@ type Reason = keyof typeof MESSAGES;
 
 const NOT_ACCOUNTING_MSG = 'capwatch is an accounting-only TACACS+ server';
 
-const recordCounters = new WeakMap<Metrics, Counter<'outcome'>>();
 function recordsCounter(metrics: Metrics): Counter<'outcome'> {
-  let c = recordCounters.get(metrics);
-  if (!c) {
-    c = new Counter({
-      name: 'capwatch_tacacs_records_total',
-      help: 'TACACS+ accounting records, by outcome (stored, store-failed)',
-      labelNames: ['outcome'] as const,
-      registers: [metrics.registry],
-    });
-    recordCounters.set(metrics, c);
-  }
-  return c;
+  return metrics.shared(
+    'capwatch_tacacs_records_total',
+    () =>
+      new Counter({
+        name: 'capwatch_tacacs_records_total',
+        help: 'TACACS+ accounting records, by outcome (stored, store-failed)',
+        labelNames: ['outcome'] as const,
+        registers: [metrics.registry],
+      }),
+  );
 }
 
 export async function startTacacs(opts: TacacsOptions, deps: TacacsDeps): Promise<Listener> {

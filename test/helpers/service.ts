@@ -1,26 +1,16 @@
 // Runs the real `capwatch serve` (the built CLI) on loopback with ephemeral ports, for end-to-end tests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll } from 'vitest';
+import { tempDir } from './tmp.js';
 
 export const CLI = resolve(import.meta.dirname, '../../dist/src/cli.js');
 
 /** The API token every test service grants (admin) unless the test configures http.auth itself. */
 export const TEST_TOKEN = 'cw_test-admin-token-for-the-end-to-end-tests';
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
-/**
- * Folders made for services, removed after the test file that imports this helper (a hook registered at import
- * attaches to that file): a test may restart a service on the same folder, so a folder cannot go with its first service.
- */
-const madeDirs: string[] = [];
-afterAll(() => {
-  for (const d of madeDirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
 
 export interface Service {
   dir: string;
@@ -46,8 +36,8 @@ export interface Service {
 }
 
 export async function startService(opts: { config?: Record<string, unknown>; dir?: string } = {}): Promise<Service> {
-  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'capwatch-test-'));
-  if (opts.dir === undefined) madeDirs.push(dir);
+  // Removed after the test file, not when the service stops: a test may restart a service on the same folder.
+  const dir = opts.dir ?? tempDir();
   const dbPath = join(dir, 'capwatch.db');
   const base = {
     syslog: { host: '127.0.0.1', udp: { port: 0 }, tcp: { port: 0 } },

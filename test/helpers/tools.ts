@@ -3,7 +3,7 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
-const DEBIAN_PACKAGE: Record<string, string> = { logger: 'bsdutils', openssl: 'openssl', loggen: 'syslog-ng-core', 'ssh-keygen': 'openssh-client', script: 'bsdutils', chromium: 'chromium' };
+const DEBIAN_PACKAGE: Record<string, string> = { logger: 'bsdutils', openssl: 'openssl', loggen: 'syslog-ng-core', 'ssh-keygen': 'openssh-client', script: 'bsdutils', chromium: 'chromium', promtool: 'prometheus' };
 const reported = new Set<string>();
 
 /** True when `name` is on PATH. Missing: throws under CI=true, else prints why and returns false (skip the test). */

@@ -1,8 +1,8 @@
 // The one way the console talks to the API: same-origin cookies, the CSRF header on every state change, JSON
 // errors turned into ApiError, and a 401 anywhere sending the user to the login page.
 import type {
-  Activity, AuditEntry, AuthMethods, Comment, Counts, Device, DeviceDetail, Incident, IncidentStatus,
-  IncidentSummary, Rule, Session, Sweep,
+  Activity, Approval, ApprovalInput, AuditEntry, AuthMethods, Comment, Counts, Device, DeviceDetail, ExpectedWork,
+  Incident, IncidentSummary, Rule, Session, Sweep,
 } from './types';
 
 export class ApiError extends Error {
@@ -88,7 +88,10 @@ export const api = {
     request<{ incidents: IncidentSummary[] }>('GET', `api/incidents/summaries${query({ ...f, limit })}`),
   counts: (f: IncidentFilters) => request<Counts>('GET', `api/incidents/counts${query({ ...f, severity: undefined })}`),
   incident: (id: string) => request<Incident>('GET', `api/incidents/${enc(id)}`),
-  setStatus: (id: string, status: Exclude<IncidentStatus, 'open'>) => request<Incident>('PATCH', `api/incidents/${enc(id)}`, { status }),
+  setStatus: (id: string, status: 'acknowledged' | 'resolved') => request<Incident>('PATCH', `api/incidents/${enc(id)}`, { status }),
+  falsePositive: (id: string, comment: string) => request<Incident>('PATCH', `api/incidents/${enc(id)}`, { status: 'false-positive', comment }),
+  suggestedFilter: (id: string) => request<{ yaml: string }>('GET', `api/incidents/${enc(id)}/filter`),
+  addFilter: (yaml: string) => request<{ id: string; file: string }>('POST', 'api/filters', { yaml }),
   comment: (id: string, text: string) => request<Comment>('POST', `api/incidents/${enc(id)}/comments`, { text }),
 
   devices: () => request<{ devices: Device[] }>('GET', 'api/devices'),
@@ -96,6 +99,10 @@ export const api = {
 
   startSweep: (body: { devices?: string[]; tags?: string[] }) => request<{ id: string; status: string; total: number }>('POST', 'api/sweeps', body),
   sweep: (id: string) => request<Sweep>('GET', `api/sweeps/${enc(id)}`),
+
+  expected: (all: boolean) => request<ExpectedWork>('GET', `api/expected${query({ all: all ? 'true' : undefined })}`),
+  addApproval: (body: ApprovalInput) => request<Approval>('POST', 'api/expected', body),
+  endApproval: (id: string) => request<void>('DELETE', `api/expected/${enc(id)}`),
 
   activity: (range: 'hour' | 'day') => request<Activity>('GET', `api/activity${query({ range })}`),
   rules: () => request<{ rules: Rule[] }>('GET', 'api/rules'),

@@ -8,6 +8,7 @@ import { ActivityPage } from './pages/activity';
 import { AuditPage } from './pages/audit';
 import { DevicePage } from './pages/device';
 import { DevicesPage } from './pages/devices';
+import { ExpectedPage } from './pages/expected';
 import { IncidentPage } from './pages/incident';
 import { IncidentsPage } from './pages/incidents';
 import { LoginPage } from './pages/login';
@@ -49,6 +50,7 @@ function Clock() {
 
 const TABS: { page: Page; label: string; also?: Page; admin?: boolean }[] = [
   { page: 'incidents', label: 'Incidents', also: 'incident' },
+  { page: 'expected', label: 'Expected' },
   { page: 'devices', label: 'Devices', also: 'device' },
   { page: 'activity', label: 'Activity' },
   { page: 'rules', label: 'Rules', admin: true },
@@ -118,6 +120,7 @@ export function App() {
   let page;
   switch (r.page) {
     case 'incident': page = <IncidentPage id={r.param ?? ''} />; break;
+    case 'expected': page = <ExpectedPage route={r} />; break;
     case 'devices': page = <DevicesPage />; break;
     case 'device': page = <DevicePage name={r.param ?? ''} />; break;
     case 'activity': page = <ActivityPage route={r} />; break;

@@ -36,3 +36,13 @@ export function fmtNum(n: number): string {
 export function fmtDuration(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
+
+/** Time until `iso`, as a person plans with it: "3 h 05 min left", "12 min left", "ended". */
+export function fmtLeft(iso: string, now = Date.now()): string {
+  const min = Math.floor((Date.parse(iso) - now) / 60_000);
+  if (Number.isNaN(min)) return '—';
+  if (min < 0) return 'ended';
+  if (min < 1) return 'under a minute left';
+  if (min < 60) return `${min} min left`;
+  return `${Math.floor(min / 60)} h ${String(min % 60).padStart(2, '0')} min left`;
+}

@@ -2,7 +2,7 @@
 // Filters live in the hash's query (#/incidents?severity=high) so a wall screen's view survives a reload.
 import { store } from './store';
 
-export type Page = 'incidents' | 'incident' | 'devices' | 'device' | 'activity' | 'rules' | 'audit' | 'login';
+export type Page = 'incidents' | 'incident' | 'expected' | 'devices' | 'device' | 'activity' | 'rules' | 'audit' | 'login';
 
 export interface Route {
   page: Page;
@@ -11,7 +11,7 @@ export interface Route {
   query: URLSearchParams;
 }
 
-const LISTS: Page[] = ['incidents', 'devices', 'activity', 'rules', 'audit', 'login'];
+const LISTS: Page[] = ['incidents', 'expected', 'devices', 'activity', 'rules', 'audit', 'login'];
 const DETAILS: Partial<Record<Page, Page>> = { incidents: 'incident', devices: 'device' };
 
 function parseHash(hash: string): Route {

@@ -4,11 +4,16 @@
 export const SEVERITIES = ['informational', 'low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
-export const STATUSES = ['open', 'acknowledged', 'resolved'] as const;
+/** `expected`: every detection is covered by approved or planned work, nobody was paged; `false-positive`: closed as such. */
+export const STATUSES = ['open', 'acknowledged', 'resolved', 'expected', 'false-positive'] as const;
 export type IncidentStatus = (typeof STATUSES)[number];
 
 export const KINDS = ['capture', 'capture-export', 'span', 'rspan', 'erspan', 'recon', 'removal'] as const;
 export type Kind = (typeof KINDS)[number];
+
+/** What an approval or a change window may cover: a detection kind, or `capture` / `mirror` for the whole family. */
+export const WORK_KINDS = ['capture', 'mirror', 'capture-export', 'span', 'rspan', 'erspan', 'recon', 'removal'] as const;
+export type WorkKind = (typeof WORK_KINDS)[number];
 
 export type Role = 'viewer' | 'operator' | 'admin';
 
@@ -78,6 +83,15 @@ export interface Confirmation {
   error?: string;
 }
 
+/** Why a detection pages no one. `reason` is the server's sentence ("approved by bob (CHG-1): …"). */
+export interface Expectation {
+  by: 'filter' | 'window' | 'approval';
+  /** The filter's title, the window's name, or the approval's id. */
+  name: string;
+  reason: string;
+  until?: string;
+}
+
 export interface Detection {
   rule: string;
   title: string;
@@ -100,6 +114,9 @@ export interface Detection {
   tradecraft: string[];
   why: string;
   raw: string;
+  expected?: Expectation;
+  /** Expected work nearby that does not cover this hit, and why not. */
+  unexpected?: string;
 }
 
 export interface Delivery {
@@ -112,7 +129,7 @@ export interface Delivery {
 
 export interface TimelineEntry {
   at: string;
-  event: 'opened' | 'detection' | 'confirmed' | 'acknowledged' | 'resolved' | 'comment';
+  event: 'opened' | 'detection' | 'confirmed' | 'acknowledged' | 'resolved' | 'false-positive' | 'comment';
   by?: string;
   text?: string;
 }
@@ -150,6 +167,8 @@ export interface Incident {
   lastSeen: string;
   detections: Detection[];
   confirmation: Confirmation | null;
+  /** Why expected work (or a closed false positive) alerts again. */
+  reopenedBecause?: string;
   deliveries: Delivery[];
   timeline: TimelineEntry[];
   comments: Comment[];
@@ -273,4 +292,54 @@ export interface Rule {
   file: string;
   hits: number;
   lastHit: string | null;
+}
+
+export interface Approval {
+  id: string;
+  devices: string[];
+  user: string;
+  kind?: WorkKind;
+  /** A regular expression the command must match (case-insensitive). */
+  pattern?: string;
+  /** The capture name or mirror session id. */
+  name?: string;
+  /** Where the traffic may go: an address, network or host. */
+  destination?: string;
+  ticket: string;
+  reason?: string;
+  createdAt: string;
+  createdBy: string;
+  expiresAt: string;
+  removedAt?: string;
+  removedBy?: string;
+  state: 'active' | 'ended' | 'removed';
+}
+
+export interface ApprovalInput {
+  devices: string[];
+  user: string;
+  ticket: string;
+  kind?: WorkKind;
+  pattern?: string;
+  name?: string;
+  destination?: string;
+  reason?: string;
+  ttlMinutes?: number;
+  until?: string;
+}
+
+export interface ChangeWindow {
+  name: string;
+  devices: string[];
+  users?: string[];
+  kinds?: string[];
+  /** from–until, or the cron expression, its length and time zone. */
+  schedule: string;
+  /** The occurrence open now, if one is. */
+  current: { start: string; end: string } | null;
+}
+
+export interface ExpectedWork {
+  approvals: Approval[];
+  windows: ChangeWindow[];
 }

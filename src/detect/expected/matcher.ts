@@ -20,12 +20,13 @@ export class ExpectedWork {
   private approvals: ApprovalIndex;
   private byRule = new Map<string, Filter[]>();
   private everyRule: Filter[] = [];
-  readonly windows: readonly ChangeWindow[];
+  private all: readonly Filter[] = [];
+  private windowList: readonly ChangeWindow[];
   private readonly directory: DeviceDirectory;
 
   constructor(o: ExpectedWorkOptions = {}) {
     this.approvals = o.approvals ?? new ApprovalIndex([]);
-    this.windows = o.windows ?? [];
+    this.windowList = o.windows ?? [];
     this.directory = o.directory ?? NO_DIRECTORY;
     this.setFilters(o.filters ?? []);
   }
@@ -34,12 +35,26 @@ export class ExpectedWork {
     return this.approvals.size;
   }
 
+  get windows(): readonly ChangeWindow[] {
+    return this.windowList;
+  }
+
+  setWindows(windows: readonly ChangeWindow[]): void {
+    this.windowList = windows;
+  }
+
   /** The approvals in the store changed: the next hit is judged against these. */
   setApprovals(index: ApprovalIndex): void {
     this.approvals = index;
   }
 
+  /** The filters in force. */
+  get filters(): readonly Filter[] {
+    return this.all;
+  }
+
   setFilters(filters: readonly Filter[]): void {
+    this.all = filters;
     const byRule = new Map<string, Filter[]>();
     const everyRule: Filter[] = [];
     for (const f of filters) {
@@ -95,7 +110,7 @@ export class ExpectedWork {
   private byWindow(d: Detection, near: string[]): boolean {
     const e = d.event;
     const at = e.source === 'replay' ? e.time : e.receivedAt;
-    for (const w of this.windows) {
+    for (const w of this.windowList) {
       const occurrence = windowCovers(w, e.device, e.user, d.kind, at, this.directory);
       if (!occurrence) continue;
       if (d.severity === 'critical') {

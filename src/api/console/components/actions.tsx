@@ -1,5 +1,5 @@
-// Acknowledge / resolve. Hidden for viewers: the server refuses them anyway, and a wall screen logged in as a
-// viewer should not show buttons that cannot work.
+// Acknowledge / resolve (a false positive is closed already). Hidden for viewers: the server refuses them anyway,
+// and a wall screen logged in as a viewer should not show buttons that cannot work.
 import { useState } from 'preact/hooks';
 import { api } from '../api';
 import { errorText } from '../hooks';
@@ -37,7 +37,7 @@ export function IncidentActions({ id, status, onChanged, compact }: Props) {
           {compact ? 'Ack' : 'Acknowledge'}
         </button>
       )}
-      {status !== 'resolved' && (
+      {status !== 'resolved' && status !== 'false-positive' && (
         <button type="button" class="btn" data-testid="resolve-button" disabled={busy} onClick={change('resolved')}>
           Resolve
         </button>

@@ -9,8 +9,12 @@ export function SeverityBadge({ severity }: { severity: Severity }) {
   return <span class={`sev sev-${severity}`} data-severity={severity}>{SEVERITY_LABEL[severity] ?? severity}</span>;
 }
 
+const STATUS_LABEL: Record<IncidentStatus, string> = {
+  open: 'open', acknowledged: 'ack', resolved: 'resolved', expected: 'expected', 'false-positive': 'false positive',
+};
+
 export function StatusBadge({ status }: { status: IncidentStatus }) {
-  return <span class={`status status-${status}`}>{status === 'acknowledged' ? 'ack' : status}</span>;
+  return <span class={`status status-${status}`} data-status={status}>{STATUS_LABEL[status] ?? status}</span>;
 }
 
 const CONFIRM_LABEL: Record<ConfirmationStatus, string> = {

@@ -7,7 +7,10 @@ import { useLoad } from '../hooks';
 import { onLive } from '../live';
 import { replaceQuery, type Route } from '../router';
 
-const ACTIONS = ['login', 'login-failed', 'logout', 'incident.acknowledge', 'incident.resolve', 'incident.comment', 'sweep.start'];
+const ACTIONS = [
+  'login', 'login-failed', 'logout', 'incident.acknowledge', 'incident.resolve', 'incident.false-positive', 'incident.comment', 'sweep.start',
+  'expected.add', 'expected.remove', 'filter.add',
+];
 const LIMIT = 500;
 
 export function AuditPage({ route }: { route: Route }) {

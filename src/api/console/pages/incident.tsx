@@ -5,6 +5,9 @@ import { api } from '../api';
 import { IncidentActions } from '../components/actions';
 import { ConfirmBadge, SeverityBadge, StatusBadge } from '../components/badges';
 import { CommandBlock } from '../components/command';
+import { DetectionExpectation, IncidentStatusNote } from '../components/expectation';
+import { FalsePositiveAction } from '../components/false-positive';
+import { FilterSuggestion } from '../components/filter-suggestion';
 import { CapturesTable, SessionsTable } from '../components/findings';
 import { fmtTime } from '../format';
 import { errorText, useLoad, useThrottled } from '../hooks';
@@ -82,13 +85,14 @@ function Commands({ detections }: { detections: Detection[] }) {
               </div>
               <CommandBlock command={first.command} context={first.context} />
               {group.map((d) => (
-                <div class={`detection sevbox-${d.severity}`} data-testid="detail-detection">
+                <div class={`detection sevbox-${d.severity}${d.expected ? ' is-expected' : ''}`} data-testid="detail-detection">
                   <div class="detection-head">
                     <SeverityBadge severity={d.severity} />
                     <strong><Text value={d.title} /></strong>
                     <span class="kind">{d.kind}</span>
                     <span class="muted">{d.technique} · rule <Text value={d.rule} max={80} /></span>
                   </div>
+                  <DetectionExpectation d={d} />
                   {d.why && <p class="why"><Text value={d.why} max={2000} /></p>}
                   {d.tradecraft.length > 0 && (
                     <p class="tradecraft">Seen in: {d.tradecraft.map((t) => <span class="chip"><Text value={t} max={80} /></span>)}</p>
@@ -224,10 +228,14 @@ export function IncidentPage({ id }: { id: string }) {
 
   const i = inc.data;
   if (!i) return <main class="page">{inc.error ? <p class="error" role="alert">{inc.error}</p> : <p class="muted">Loading…</p>}</main>;
-  const changed = (x: Incident) => inc.setData(() => x);
+  // The answer is the incident without its timeline and audit: keep those shown until the reload brings the new ones.
+  const changed = (x: Incident) => {
+    inc.setData((prev) => prev && { ...prev, ...x });
+    inc.reload();
+  };
   return (
     <main class="page incident-page" data-testid="incident-detail" data-id={i.id}>
-      <header class={`incident-head sevbox-${i.severity}`}>
+      <header class={`incident-head sevbox-${i.severity} head-${i.status}`}>
         <div class="incident-title">
           <SeverityBadge severity={i.severity} /> <StatusBadge status={i.status} />
           <h1>
@@ -240,8 +248,13 @@ export function IncidentPage({ id }: { id: string }) {
           first seen {fmtTime(i.firstSeen)} · last seen {fmtTime(i.lastSeen)} · {i.detections.length} detection{i.detections.length === 1 ? '' : 's'}
           {inc.error && <span class="error"> · {inc.error}</span>}
         </div>
-        <IncidentActions id={i.id} status={i.status} onChanged={changed} />
+        <IncidentStatusNote status={i.status} reopenedBecause={i.reopenedBecause} />
+        <div class="actions">
+          <IncidentActions id={i.id} status={i.status} onChanged={changed} />
+          <FalsePositiveAction id={i.id} status={i.status} onChanged={changed} />
+        </div>
       </header>
+      {i.status === 'false-positive' && <FilterSuggestion id={i.id} />}
       <div class="detail-grid">
         <div class="col-main">
           <Commands detections={i.detections} />

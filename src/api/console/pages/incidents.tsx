@@ -58,7 +58,7 @@ function FilterBar({ filters, onChange }: { filters: ListFilters; onChange: (f: 
       <label>Status
         <select value={filters.status} onChange={set('status')} data-testid="filter-status">
           <option value="">any</option>
-          {STATUSES.map((s) => <option value={s}>{s}</option>)}
+          {STATUSES.map((s) => <option value={s}>{s === 'expected' ? 'expected work' : s.replace('-', ' ')}</option>)}
         </select>
       </label>
       <label>Kind
@@ -186,7 +186,9 @@ export function IncidentsPage({ route }: { route: Route }) {
           {counts.data && (
             <>
               <span>{fmtNum(counts.data.byStatus.open ?? 0)} open</span> · <span>{fmtNum(counts.data.byStatus.acknowledged ?? 0)} acknowledged</span> ·{' '}
-              <span>{fmtNum(counts.data.byStatus.resolved ?? 0)} resolved</span>
+              <span>{fmtNum(counts.data.byStatus.resolved ?? 0)} resolved</span> ·{' '}
+              <span class="status-expected" data-testid="count-expected">{fmtNum(counts.data.byStatus.expected ?? 0)} expected work</span> ·{' '}
+              <span>{fmtNum(counts.data.byStatus['false-positive'] ?? 0)} false positive</span>
             </>
           )}
         </div>
