@@ -23,8 +23,8 @@ export const PREFILTER_KEYS = {
   asaIds: ['111008', '111009', '111010'],
   /** Lines without a `%` tag: ISE and Junos. */
   markers: ['CISE_TACACS_Accounting', 'UI_CMDLINE_READ_LINE'],
-  /** tac_plus / tac_plus-ng accounting files, kept when a start / stop / update column is also there. */
-  accountingMarkers: ['task_id=', '\t'],
+  /** tac_plus / tac_plus-ng accounting files (TAB-separated, or tacacsgui's `|!|`), kept with a start / stop / update column. */
+  accountingMarkers: ['task_id=', '\t', '|!|'],
   accountingTypes: ['stop', 'start', 'update'],
   /** NX-OS local accounting log (`…2018:update:…`, `type=update:`, `stop:`). */
   nxosLocalLog: ['update:', 'stop:'],

@@ -90,6 +90,12 @@ describe('mayCarryCommand', () => {
     for (const line of keep) expect(mayCarryCommand(line), line).toBe(true);
   });
 
+  it("keeps tacacsgui's |!| lines whatever their AV pairs (fuzz: a NUL inside task_id= hid the line)", () => {
+    const line = '2020-07-08 08:42:51 +0000|!|192.168.179.252|!||!|tty0|!|async|!|stop|!|t\u0000ask_id=25|!|timezone=BST|!|service=shell|!|cmd=monitor capture CAP start <cr>';
+    expect(mayCarryCommand(line)).toBe(true);
+    expect(mayCarryCommand(line.replace('|!|t\u0000ask_id=25', ''))).toBe(true);
+  });
+
   it('looks past percent signs that start no tag (fuzz: `%%%%%%PARSER-5-CFGLOG_LOGGEDCMD`)', () => {
     // The header parser finds the tag behind them, so the pre-filter must too; it used to give up after four `%`.
     for (const head of ['%%%%%%', '100% 100% 100% 100% ', '%a %b %c %d %e ']) {
