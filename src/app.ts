@@ -6,7 +6,9 @@ import { Activity, SAMPLE_MS } from './alerts/activity.js';
 import { Approvals } from './alerts/approvals.js';
 import { AuditLog } from './alerts/audit.js';
 import { isStorageError, StoreGuard } from './alerts/guard.js';
+import { fileBytes, Retention } from './alerts/retention.js';
 import { SeenDevices } from './alerts/devices.js';
+import { deviceTrust, type DeviceTrust } from './alerts/trust.js';
 import { Changes } from './alerts/changes.js';
 import { IncidentBook, type IncidentUpdate } from './alerts/incidents.js';
 import { deviceName } from './alerts/json.js';
@@ -35,7 +37,7 @@ import { startUdp } from './sources/udp.js';
 import { Poller } from './poll/index.js';
 import { startTacacsService } from './tacacs/index.js';
 import { warmUp } from './warmup.js';
-import type { Confirmation, Detection, Incident } from './types.js';
+import type { Confirmation, Detection, DeviceRef, Incident } from './types.js';
 
 export interface RunningApp {
   readonly http: { host: string; port: number; url: string };
@@ -51,7 +53,29 @@ export interface RunningApp {
   readonly notifier: Notifier;
   /** The SSH poller, when an inventory is configured. */
   readonly poller?: Poller;
+  /**
+   * Applies a new configuration (SIGHUP): rules, filters, windows, collectors, EEM applets, chat targets, inventory,
+   * log level, and the listeners and API bound where it says. Throws, leaving the running configuration, when a rule
+   * or filter does not load or an address cannot be bound. `needRestart` lists what changed but takes a restart.
+   */
+  reload(next: Config): Promise<{ needRestart: string[] }>;
   stop(): Promise<void>;
+}
+
+/** The listeners of one configuration. */
+interface Inputs {
+  udp?: Awaited<ReturnType<typeof startUdp>>;
+  tcp?: Listener;
+  tls?: Listener;
+  tacacs?: NonNullable<Awaited<ReturnType<typeof startTacacsService>>>;
+  listeners: Listener[];
+}
+
+/** Sections only read at start: a reload that changes them says a restart is needed. */
+const RESTART_KEYS = ['storage', 'incidents', 'poll', 'notifyDelivery', 'expected.approvals', 'expected.expiryGraceMinutes', 'expected.checkIntervalSeconds'] as const;
+
+function pick(config: Config, path: string): unknown {
+  return path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], config);
 }
 
 export function ruleDirs(config: Config): string[] {
@@ -76,12 +100,12 @@ export function buildDetection(
     approvals: new ApprovalIndex(opts.approvals ?? []),
     ...(opts.directory && { directory: opts.directory }),
   });
-  const detector = new Detector({ rules, collectors: config.detection.collectors, expected });
+  const detector = new Detector({ rules, collectors: config.detection.collectors, expected, limits: { onEvict: () => metrics.evictions.inc({ cache: 'mirror-state' }) } });
   const ingest = new Ingest({
     metrics,
     warn: new RateLimitedLog(log),
     detector,
-    contexts: new ContextTracker(),
+    contexts: new ContextTracker({ onEvict: () => metrics.evictions.inc({ cache: 'config-sessions' }) }),
     eemApplets: config.detection.eemApplets,
     onDetections,
   });
@@ -92,17 +116,20 @@ export function buildDetection(
  * The alert half, shared by `serve` and `capwatch sweep`: incidents grouped and stored, each queued for the chat
  * targets in the same transaction. The notifier sends only once started.
  */
-export function buildAlerting(config: Config, store: Store, log: Logger, metrics: Metrics) {
+export function buildAlerting(config: Config, store: Store, log: Logger, metrics: Metrics, trust?: (device: DeviceRef, nowMs: number) => DeviceTrust) {
   const notifier = new Notifier(store, config.notify, {
     ...deliveryOptions(config.notifyDelivery),
     ...(config.http.publicUrl && { publicUrl: config.http.publicUrl }),
     log,
     metrics,
+    ...(trust && { trust }),
   });
   const book = new IncidentBook(store, {
     windowMs: config.incidents.windowSeconds * 1000,
     dedupeMs: config.incidents.dedupeSeconds * 1000,
+    cacheSize: config.incidents.cacheSize,
     onSaved: (update) => notifier.enqueue(update),
+    onEvict: (cache) => metrics.evictions.inc({ cache }),
   });
   return { notifier, book };
 }
@@ -110,13 +137,29 @@ export function buildAlerting(config: Config, store: Store, log: Logger, metrics
 export async function startApp(config: Config, log: Logger): Promise<RunningApp> {
   const metrics = new Metrics({ defaults: true, version: packageVersion });
   const store = new Store(config.storage.path);
-  const listeners: Listener[] = [];
+  let inputs: Inputs | undefined;
   let httpServer: HttpServer | undefined;
+  // Component loggers, so that a reload's log level reaches each of them.
+  const loggers: Logger[] = [log];
+  const component = (name: string) => {
+    const child = log.child({ component: name });
+    loggers.push(child);
+    return child;
+  };
   const stopTimers: Array<() => void> = [];
   let saveState = () => {};
   let poller: Poller | undefined;
   try {
-    const { notifier, book } = buildAlerting(config, store, log.child({ component: 'notify' }), metrics);
+    const seen = new SeenDevices(store.database);
+    // Alerts about real devices go first: in the inventory, or heard from before a flood could have invented them.
+    const trust = deviceTrust(
+      {
+        inInventory: (device) => poller?.describe(device) !== undefined,
+        heardBefore: (device, beforeMs) => seen.heardBefore(device, beforeMs) || store.hadIncidentBefore(device, beforeMs),
+      },
+      config.notifyDelivery.knownDeviceAfterMinutes * 60_000,
+    );
+    const { notifier, book } = buildAlerting(config, store, component('notify'), metrics, trust);
     const changes = new Changes();
     const audit = new AuditLog(store.database, (entry) => changes.publish({ type: 'audit', entry }));
     /** Chat targets and live watchers hear of an incident change that carries no new detection. */
@@ -143,7 +186,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     if (config.inventory) {
       poller = new Poller(config, config.inventory, {
         store,
-        log: log.child({ component: 'poll' }),
+        log: component('poll'),
         metrics,
         record,
         changed: incidentChanged,
@@ -168,7 +211,6 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       { approvals: approvalsInForce(), directory },
     );
     const expected = detector.expected!;
-    const windows = expected.windows;
     const reloadApprovals = () => expected.setApprovals(new ApprovalIndex(approvalsInForce()));
     // `capwatch expect` writes the same file from another process: SQLite's data_version says when anyone did.
     let dataVersion = store.database.pragma('data_version', { simple: true }) as number;
@@ -184,7 +226,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       {
         dueApprovals: (endedBy) => approvals.due(endedBy),
         approvalChecked: (id, at) => approvals.markChecked(id, at),
-        windows,
+        windows: () => expected.windows,
         covered: (by, name, from, to) => store.coveredObjects(by, name, from, to),
         activeNow: async (device) => {
           const check = await poller?.checkNow(device);
@@ -195,7 +237,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
         },
         record: (detections) => void record(detections),
         graceMs,
-        log: log.child({ component: 'expected' }),
+        log: component('expected'),
       },
       new Date(),
     );
@@ -211,7 +253,6 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     }, config.expected.checkIntervalSeconds * 1000).unref();
     stopTimers.push(() => clearInterval(expiryTimer));
     for (const { state } of store.deviceStates()) detector.state.restore(state);
-    const seen = new SeenDevices(store.database);
     new Gauge({
       name: 'capwatch_devices',
       help: 'Devices by whether they sent anything in the last 15 minutes (active) or only before that, within 7 days (silent)',
@@ -245,6 +286,21 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
         }
       });
     };
+    // Aged rows go in small batches, yielding to ingest between them; an hour apart, and a minute after start.
+    const retention = new Retention(store.database, config.storage.path, config.storage.retention);
+    const pruned = new Counter({ name: 'capwatch_pruned_rows_total', help: 'Rows deleted by retention (storage.retention), by table', labelNames: ['table'] as const, registers: [metrics.registry] });
+    metrics.gaugeFrom('capwatch_db_size_bytes', 'The SQLite file with its write-ahead log, on disk', () => fileBytes(config.storage.path));
+    const prune = () =>
+      retention
+        .prune(new Date(), () => new Promise((r) => setImmediate(r)))
+        .then((counts) => {
+          for (const [table, n] of Object.entries(counts)) pruned.inc({ table }, n);
+          if (Object.keys(counts).length) log.info({ pruned: counts }, 'old rows pruned (storage.retention)');
+        })
+        .catch((err: unknown) => (isStorageError(err) ? guard.refused('retention', err) : log.error({ err: (err as Error).message }, 'could not prune old rows')));
+    const firstPrune = setTimeout(prune, 60_000).unref();
+    const pruneHourly = setInterval(prune, 3_600_000).unref();
+    stopTimers.push(() => clearTimeout(firstPrune), () => clearInterval(pruneHourly));
     const stateTimer = setInterval(saveState, 1000).unref();
     stopTimers.push(() => clearInterval(stateTimer));
     warmUp(buildDetection(config, new Metrics(), log, () => {}).ingest);
@@ -252,32 +308,48 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     const iseSweep = setInterval(() => ingest.flush('syslog', Date.now()), 5000).unref();
     stopTimers.push(() => clearInterval(iseSweep));
 
-    const deps = { metrics, log };
-    const s = config.syslog;
-    let udp: Awaited<ReturnType<typeof startUdp>> | undefined;
-    if (s.udp.enabled) {
-      udp = await startUdp({ host: s.host, port: s.udp.port, recvBufferBytes: s.udp.recvBufferBytes }, ingest, deps);
-      listeners.push(udp);
-      const u = udp;
-      metrics.counterFrom('capwatch_udp_kernel_drops_total', 'Datagrams the kernel dropped on the syslog UDP socket (/proc/net/udp): loss nobody else sees', () => u.kernelDrops());
-    }
-    const tcpOpts = { maxFrameBytes: s.tcp.maxFrameBytes, idleTimeoutMs: s.tcp.idleTimeoutSeconds * 1000, maxConnections: s.tcp.maxConnections };
-    const tcp = s.tcp.enabled ? await startTcp({ host: s.host, port: s.tcp.port, ...tcpOpts }, ingest, deps) : undefined;
-    if (tcp) listeners.push(tcp);
-    let tls: Listener | undefined;
-    if (s.tls.enabled && s.tls.cert && s.tls.key) {
-      const tlsOpts = {
-        cert: readFileSync(s.tls.cert),
-        key: readFileSync(s.tls.key),
-        ...(s.tls.ca && { ca: readFileSync(s.tls.ca) }),
-        requestCert: s.tls.requestCert,
-      };
-      tls = await startTcp({ host: s.host, port: s.tls.port, ...tcpOpts, tls: tlsOpts }, ingest, deps);
-      listeners.push(tls);
-    }
-    const tacacs = await startTacacsService(config, { metrics, log, sink: ingest });
-    if (tacacs) listeners.push({ address: tacacs.tcp, close: tacacs.close });
-    const activity = new Activity(store.database, metrics, () => udp?.kernelDrops());
+    const kernelDrops = { read: (): number | undefined => undefined };
+    metrics.counterFrom('capwatch_udp_kernel_drops_total', 'Datagrams the kernel dropped on the syslog UDP socket (/proc/net/udp): loss nobody else sees', () => kernelDrops.read());
+    /** The syslog and TACACS+ listeners of a configuration: started at start, and again when a reload moves them. */
+    const startInputs = async (c: Config): Promise<Inputs> => {
+      const deps = { metrics, log };
+      const s = c.syslog;
+      const started: Inputs = { listeners: [] };
+      try {
+        if (s.udp.enabled) {
+          const udp = await startUdp({ host: s.host, port: s.udp.port, recvBufferBytes: s.udp.recvBufferBytes }, ingest, deps);
+          started.udp = udp;
+          started.listeners.push(udp);
+          kernelDrops.read = () => udp.kernelDrops();
+        }
+        const tcpOpts = { maxFrameBytes: s.tcp.maxFrameBytes, idleTimeoutMs: s.tcp.idleTimeoutSeconds * 1000, maxConnections: s.tcp.maxConnections, maxConnectionsPerSource: s.tcp.maxConnectionsPerSource };
+        if (s.tcp.enabled) {
+          started.tcp = await startTcp({ host: s.host, port: s.tcp.port, ...tcpOpts }, ingest, deps);
+          started.listeners.push(started.tcp);
+        }
+        if (s.tls.enabled && s.tls.cert && s.tls.key) {
+          const tlsOpts = {
+            cert: readFileSync(s.tls.cert),
+            key: readFileSync(s.tls.key),
+            ...(s.tls.ca && { ca: readFileSync(s.tls.ca) }),
+            requestCert: s.tls.requestCert,
+          };
+          started.tls = await startTcp({ host: s.host, port: s.tls.port, ...tcpOpts, tls: tlsOpts }, ingest, deps);
+          started.listeners.push(started.tls);
+        }
+        const tacacs = await startTacacsService(c, { metrics, log, sink: ingest });
+        if (tacacs) {
+          started.tacacs = tacacs;
+          started.listeners.push({ address: tacacs.tcp, close: tacacs.close });
+        }
+        return started;
+      } catch (err) {
+        await Promise.allSettled(started.listeners.map((l) => l.close()));
+        throw err;
+      }
+    };
+    inputs = await startInputs(config);
+    const activity = new Activity(store.database, metrics, () => kernelDrops.read());
     const sampleActivity = () =>
       activity.sample(new Date()).catch((err: unknown) => (isStorageError(err) ? guard.refused('activity', err) : log.warn({ err: (err as Error).message }, 'could not store activity')));
     void sampleActivity();
@@ -285,64 +357,124 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     stopTimers.push(() => clearInterval(activityTimer));
 
     const startedAt = Date.now();
-    const bootstrap = hasAuth(config.http.auth) ? undefined : bootstrapToken(config.storage.path);
-    httpServer = await startHttp(config.http, {
-      store,
-      audit,
-      changes,
-      metrics,
-      log,
-      health: () => ({ uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), ...(guard.problem && { problem: guard.problem }) }),
-      deliveries: (id) => notifier.deliveries(id),
-      statusChanged: (incident) => {
-        book.statusChanged(incident.id, incident.status);
-        incidentChanged(incident);
-      },
-      commented: (id) => changes.publish({ type: 'incident', id }),
-      poller,
-      seen,
-      activity,
-      rules: detector.rules,
-      config,
-      expected: {
-        approvals,
-        limits: config.expected.approvals,
-        knownDevice: (name) => store.knowsDevice(name) || seen.knows(name) || poller?.describe({ address: name, hostname: name }) !== undefined,
-        approvalsChanged: reloadApprovals,
-        windows: config.expected.windows.map((c, i) => ({ config: c, compiled: windows[i]! })),
-        ...(config.detection.filters[0] !== undefined && { filterDir: config.detection.filters[0] }),
-        filters: () => expected.filters,
-        filtersChanged: () => {
-          try {
-            expected.setFilters(loadFilters(config.detection.filters, detector.rules));
-          } catch (err) {
-            log.error({ err: (err as Error).message }, 'filters not reloaded: keeping those in force');
-          }
+    let bootstrap: BootstrapToken | undefined;
+    const httpLog = component('http');
+    /** The API and console of a configuration: started at start, and again at every reload (rules, windows, auth…). */
+    const startWeb = async (c: Config): Promise<HttpServer> => {
+      bootstrap = hasAuth(c.http.auth) ? undefined : bootstrapToken(c.storage.path);
+      return startHttp(c.http, {
+        store,
+        audit,
+        changes,
+        metrics,
+        log: httpLog,
+        health: () => ({ uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), ...(guard.problem && { problem: guard.problem }) }),
+        deliveries: (id) => notifier.deliveries(id),
+        statusChanged: (incident) => {
+          book.statusChanged(incident.id, incident.status);
+          incidentChanged(incident);
         },
-      },
-      sweeps: { maxConcurrency: config.poll.maxConcurrency, perUserPerMinute: config.poll.sweepsPerUserPerMinute },
-      ...(bootstrap && { bootstrap: bootstrap.entry }),
-      version: packageVersion,
-    });
-    const http = httpServer;
+        commented: (id) => changes.publish({ type: 'incident', id }),
+        poller,
+        seen,
+        activity,
+        rules: detector.rules,
+        config: c,
+        expected: {
+          approvals,
+          limits: c.expected.approvals,
+          knownDevice: (name) => store.knowsDevice(name) || seen.knows(name) || poller?.describe({ address: name, hostname: name }) !== undefined,
+          approvalsChanged: reloadApprovals,
+          windows: c.expected.windows.map((w, i) => ({ config: w, compiled: expected.windows[i]! })),
+          ...(c.detection.filters[0] !== undefined && { filterDir: c.detection.filters[0] }),
+          filters: () => expected.filters,
+          filtersChanged: () => {
+            try {
+              expected.setFilters(loadFilters(c.detection.filters, detector.rules));
+            } catch (err) {
+              log.error({ err: (err as Error).message }, 'filters not reloaded: keeping those in force');
+            }
+          },
+        },
+        sweeps: { maxConcurrency: c.poll.maxConcurrency, perUserPerMinute: c.poll.sweepsPerUserPerMinute },
+        ...(bootstrap && { bootstrap: bootstrap.entry }),
+        version: packageVersion,
+      });
+    };
+    httpServer = await startWeb(config);
     notifier.start();
     poller?.startService();
 
+    let current = config;
+    const listening = () => {
+      const i = inputs!;
+      return {
+        http: httpServer!.address,
+        metricsHttp: httpServer!.metricsAddress,
+        ...(i.udp && { udp: i.udp.address }),
+        ...(i.tcp && { tcp: i.tcp.address }),
+        ...(i.tls && { tls: i.tls.address }),
+        ...(i.tacacs && { tacacs: i.tacacs.tcp }),
+        ...(i.tacacs?.tls && { tacacsTls: i.tacacs.tls }),
+      };
+    };
     const app: RunningApp = {
-      http: http.address,
-      ...(udp && { udp: udp.address }),
-      ...(tcp && { tcp: tcp.address }),
-      ...(tls && { tls: tls.address }),
-      ...(tacacs && { tacacs: tacacs.tcp }),
-      ...(tacacs?.tls && { tacacsTls: tacacs.tls }),
+      get http() {
+        return httpServer!.address;
+      },
+      ...(inputs.udp && { udp: inputs.udp.address }),
+      ...(inputs.tcp && { tcp: inputs.tcp.address }),
+      ...(inputs.tls && { tls: inputs.tls.address }),
+      ...(inputs.tacacs && { tacacs: inputs.tacacs.tcp }),
+      ...(inputs.tacacs?.tls && { tacacsTls: inputs.tacacs.tls }),
       store,
-      ...(bootstrap && { bootstrap }),
+      get bootstrap() {
+        return bootstrap;
+      },
       notifier,
       ...(poller && { poller }),
+      async reload(next) {
+        // Everything that can fail is read first: a rule or filter that does not load leaves all as it was.
+        const rules = loadRules(ruleDirs(next));
+        const filters = loadFilters(next.detection.filters, rules);
+        const windows = compileWindows(next.expected).windows;
+        const needRestart: string[] = RESTART_KEYS.filter((k) => JSON.stringify(pick(current, k)) !== JSON.stringify(pick(next, k)));
+        if (Boolean(poller) !== Boolean(next.inventory)) needRestart.push('inventory');
+        detector.setRules(rules, next.detection.collectors);
+        expected.setFilters(filters);
+        expected.setWindows(windows);
+        ingest.setEemApplets(next.detection.eemApplets);
+        notifier.setTargets(next.notify);
+        if (poller && next.inventory) poller.inventory.replace(next.inventory);
+        for (const l of loggers) l.level = next.log.level;
+        const moved = JSON.stringify(current.syslog) !== JSON.stringify(next.syslog) || JSON.stringify(current.tacacs) !== JSON.stringify(next.tacacs);
+        if (moved) {
+          await Promise.allSettled(inputs!.listeners.map((l) => l.close()));
+          try {
+            inputs = await startInputs(next);
+          } catch (err) {
+            // The new addresses cannot be bound: back to the ones that worked, and say so.
+            inputs = await startInputs(current);
+            throw err;
+          }
+        }
+        // Port 0 means "any": the API stays on the one it was given, where people and scrapers already reach it.
+        const web = next.http.port === 0 && next.http.host === current.http.host ? { ...next, http: { ...next.http, port: httpServer!.address.port } } : next;
+        await httpServer!.close();
+        try {
+          httpServer = await startWeb(web);
+        } catch (err) {
+          httpServer = await startWeb(current);
+          throw err;
+        }
+        current = next;
+        log.info({ ...listening(), rules: rules.length, filters: filters.length, windows: windows.length, rebound: moved, ...(needRestart.length && { restartNeededFor: needRestart }) }, 'configuration reloaded');
+        return { needRestart };
+      },
       async stop() {
         for (const stopTimer of stopTimers) stopTimer();
-        await Promise.allSettled(listeners.map((l) => l.close()));
-        await http.close();
+        await Promise.allSettled(inputs!.listeners.map((l) => l.close()));
+        await httpServer!.close();
         await poller?.stop();
         await notifier.stop();
         saveState();
@@ -350,13 +482,13 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       },
     };
     if (bootstrap) {
-      log.warn({ file: bootstrap.file, url: http.address.url }, 'no users or tokens configured (http.auth): log in with the admin token in this file');
+      log.warn({ file: (bootstrap as BootstrapToken).file, url: httpServer.address.url }, 'no users or tokens configured (http.auth): log in with the admin token in this file');
     }
-    log.info({ http: app.http, metricsHttp: http.metricsAddress, udp: app.udp, tcp: app.tcp, tls: app.tls, tacacs: app.tacacs, tacacsTls: app.tacacsTls, storage: config.storage.path }, 'capwatch listening');
+    log.info({ ...listening(), storage: config.storage.path }, 'capwatch listening');
     return app;
   } catch (err) {
     for (const stopTimer of stopTimers) stopTimer();
-    await Promise.allSettled(listeners.map((l) => l.close()));
+    await Promise.allSettled(inputs?.listeners.map((l) => l.close()) ?? []);
     await httpServer?.close();
     await poller?.stop();
     store.close();

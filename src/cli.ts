@@ -3,6 +3,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { startApp, type RunningApp } from './app.js';
 import { ROLES } from './api/auth/roles.js';
+import { dbCommand, DbUsageError } from './commands/db.js';
 import { expectCommand, ExpectUsageError } from './commands/expect.js';
 import { passwdCommand } from './commands/passwd.js';
 import { tokenCommand } from './commands/token.js';
@@ -46,6 +47,20 @@ Options:
       const log = createLogger({ level: config.log.level });
       const app = await startApp(config, log);
       if (process.stderr.isTTY) process.stderr.write(banner(app));
+      // SIGHUP re-reads the configuration file: a broken edit is refused with the key named, and the running one stays.
+      let reloading = Promise.resolve();
+      process.on('SIGHUP', () => {
+        reloading = reloading.then(async () => {
+          log.info({ file: values.config ?? null }, 'SIGHUP: reloading the configuration');
+          try {
+            const result = await app.reload(loadConfig(values.config as string | undefined));
+            if (result.needRestart.length) log.warn({ keys: result.needRestart }, 'these settings changed and take effect at the next start');
+          } catch (err) {
+            const reason = err instanceof ConfigError ? err.problems : err instanceof RuleLoadError ? [`${err.file}: ${err.reason}`] : [(err as Error).message];
+            log.error({ problems: reason }, 'configuration not reloaded: the running one stays');
+          }
+        });
+      });
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           log.info({ signal }, 'shutting down');
@@ -169,6 +184,34 @@ could not be checked (and none showed anything active), 2 on a usage or configur
         ...(concurrency !== undefined && { concurrency }),
         json: Boolean(values.json),
       });
+    },
+  },
+  db: {
+    summary: 'look after the database: row counts and size, prune old rows, vacuum, online backup',
+    usage: `capwatch db stats [--json] [--config FILE]
+capwatch db prune [--json] [--config FILE]
+capwatch db vacuum [--config FILE]
+capwatch db backup FILE [--config FILE]
+
+stats   rows per table and the file's size on disk
+prune   delete now what storage.retention says is old (the service does this hourly); open incidents are kept
+vacuum  give the space freed by pruning back to the file system (holds the write lock while it runs)
+backup  a consistent copy of the database, taken while the service keeps running (SQLite's online backup)
+
+Options:
+  --json              machine-readable output (stats, prune)
+  -c, --config FILE   the service's configuration (storage.path, storage.retention)
+  -h, --help          this text`,
+    options: { ...configOption, json: { type: 'boolean' } },
+    allowPositionals: true,
+    async run(values, positionals) {
+      const [verb, ...args] = positionals;
+      try {
+        return await dbCommand(loadConfig(values.config as string | undefined), verb, args, Boolean(values.json));
+      } catch (err) {
+        if (err instanceof DbUsageError) throw new UsageError(err.message);
+        throw err;
+      }
     },
   },
   expect: {

@@ -9,16 +9,17 @@ export { ConfigError } from './validate.js';
 import { notifyProblems, notifySchema, type NotifyConfig } from './notify/config.js';
 import { httpProblems, httpSchema, type HttpConfig } from './api/config.js';
 import { compileWindows, expectedSchema, type ExpectedConfig } from './detect/expected/config.js';
+import { retentionSchema, type RetentionConfig } from './alerts/retention.js';
 
 export interface Config {
   syslog: {
     host: string;
     udp: { enabled: boolean; port: number; recvBufferBytes: number };
-    tcp: { enabled: boolean; port: number; maxFrameBytes: number; idleTimeoutSeconds: number; maxConnections: number };
+    tcp: { enabled: boolean; port: number; maxFrameBytes: number; idleTimeoutSeconds: number; maxConnections: number; maxConnectionsPerSource: number };
     tls: { enabled: boolean; port: number; cert?: string; key?: string; ca?: string; requestCert: boolean };
   };
   http: HttpConfig;
-  storage: { path: string };
+  storage: { path: string; retention: RetentionConfig };
   detection: {
     /** Load the rules shipped in rules/. */
     builtinRules: boolean;
@@ -37,6 +38,8 @@ export interface Config {
     windowSeconds: number;
     /** The same command seen again within this time (syslog + TACACS+, relay duplicates) counts once. */
     dedupeSeconds: number;
+    /** Incidents kept in memory while they collect; more are read back from the store when needed. */
+    cacheSize: number;
   };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   tacacs: {
@@ -47,6 +50,7 @@ export interface Config {
     /** Devices allowed to send accounting, by network; the longest matching prefix picks the key(s). */
     clients: Array<{ network: string; key?: string; keys?: string[] }>;
     maxConnectionsPerClient: number;
+    maxConnections: number;
     idleTimeoutSeconds: number;
     tls: { enabled: boolean; port: number; cert?: string; key?: string; ca?: string };
   };
@@ -102,6 +106,7 @@ const schema = object({
       maxFrameBytes: { type: 'integer', minimum: 256, maximum: 16 * 1024 * 1024, default: 64 * 1024 },
       idleTimeoutSeconds: { ...positive, default: 300 },
       maxConnections: { ...positive, default: 1000 },
+      maxConnectionsPerSource: { ...positive, default: 50 },
     }),
     tls: section({
       enabled: { type: 'boolean', default: false },
@@ -113,7 +118,7 @@ const schema = object({
     }),
   }),
   http: httpSchema(section, port),
-  storage: section({ path: { type: 'string', minLength: 1, default: './data/capwatch.db' } }),
+  storage: section({ path: { type: 'string', minLength: 1, default: './data/capwatch.db' }, retention: retentionSchema() }),
   detection: section({
     builtinRules: { type: 'boolean', default: true },
     rules: strings,
@@ -125,6 +130,7 @@ const schema = object({
   incidents: section({
     windowSeconds: { ...positive, default: 600 },
     dedupeSeconds: { type: 'integer', minimum: 0, default: 5 },
+    cacheSize: { type: 'integer', minimum: 100, default: 10_000 },
   }),
   log: section({
     level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
@@ -146,6 +152,7 @@ const schema = object({
       },
     },
     maxConnectionsPerClient: { ...positive, default: 32 },
+    maxConnections: { ...positive, default: 2000 },
     idleTimeoutSeconds: { ...positive, default: 120 },
     tls: section({
       enabled: { type: 'boolean', default: false },

@@ -44,6 +44,9 @@ export interface SenderCount {
   /** The hostname its own syslog header gives, and the platform its commands are in, once known. */
   hostname?: string;
   platform?: DeviceRecord['platform'];
+  /** Lines the pre-filter kept that could not be read, and why the last one could not. */
+  parseErrors?: number;
+  lastParseError?: string;
 }
 
 export class Ingest implements SyslogSink {
@@ -64,6 +67,11 @@ export class Ingest implements SyslogSink {
   private readonly hostnames = new Map<string, string>();
 
   constructor(private readonly o: IngestOptions) {}
+
+  /** The EEM applets trusted as command logs (a configuration reload). */
+  setEemApplets(applets: readonly string[]): void {
+    this.o.eemApplets = applets;
+  }
 
   /** SyslogSink: a message from a live listener. */
   message(text: string, sender: string): void {
@@ -249,7 +257,10 @@ export class Ingest implements SyslogSink {
       return true;
     }
     this.tasks.set(key, true);
-    if (this.tasks.size > MAX_TRACKED_TASKS) this.tasks.delete(this.tasks.keys().next().value as string);
+    if (this.tasks.size > MAX_TRACKED_TASKS) {
+      this.tasks.delete(this.tasks.keys().next().value as string);
+      this.o.metrics.evictions.inc({ cache: 'accounting-tasks' });
+    }
     return false;
   }
 
@@ -257,11 +268,19 @@ export class Ingest implements SyslogSink {
     if (this.hostnames.get(address) === hostname) return;
     this.hostnames.delete(address);
     this.hostnames.set(address, hostname);
-    if (this.hostnames.size > MAX_KNOWN_HOSTS) this.hostnames.delete(this.hostnames.keys().next().value as string);
+    if (this.hostnames.size > MAX_KNOWN_HOSTS) {
+      this.hostnames.delete(this.hostnames.keys().next().value as string);
+      this.o.metrics.evictions.inc({ cache: 'hostnames' });
+    }
   }
 
   private parseError(source: EventSource, sender: string, reason: string, text: string): undefined {
     this.o.metrics.parseErrors.inc({ source });
+    const c = this.senders.get(sender);
+    if (c !== undefined) {
+      c.parseErrors = (c.parseErrors ?? 0) + 1;
+      c.lastParseError = reason;
+    }
     this.o.warn.warn(`${source}:parse-error`, { sender, reason, line: excerpt(text) }, 'unparseable message');
     return undefined;
   }

@@ -88,6 +88,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Bounded caches dropping entries to stay within their size (a flood of spoofed names): nothing stored is lost. */
+  readonly evictions = new Counter({
+    name: 'capwatch_cache_evictions_total',
+    help: 'Entries bounded in-memory caches dropped to stay within their size, by cache (what is stored is not lost)',
+    labelNames: ['cache'] as const,
+    registers: [this.registry],
+  });
+
   readonly commands = new Counter({
     name: 'capwatch_commands_total',
     help: 'Operator commands reconstructed, by source',
@@ -111,6 +119,17 @@ export class Metrics {
         1,
       );
     }
+  }
+
+  private readonly sharedMetrics = new Map<string, unknown>();
+
+  /**
+   * A metric that a part restarted by a configuration reload (the API, the TACACS+ listener) registers again: the
+   * first registration is kept, so counts go on and the registry holds one of each name.
+   */
+  shared<T>(name: string, make: () => T): T {
+    if (!this.sharedMetrics.has(name)) this.sharedMetrics.set(name, make());
+    return this.sharedMetrics.get(name) as T;
   }
 
   /** A hot-path tally of `capwatch_messages_received_total` for one label set. */

@@ -224,7 +224,7 @@ describe('when approved work ends', () => {
       {
         dueApprovals: (endedBy) => due.filter((a) => a.expiresAt <= endedBy && !checked.includes(a.id)),
         approvalChecked: (id) => checked.push(id),
-        windows: [],
+        windows: () => [],
         covered: () => covered,
         activeNow: async () => active,
         record: (d) => recorded.push(d),

@@ -1,5 +1,5 @@
 // The embedded store: incidents, their detections and device mirror/capture state, in one SQLite file (WAL).
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Confirmation, Detection, DetectionKind, DeviceRef, Expectation, Incident, IncidentStatus, Severity } from '../types.js';
@@ -165,7 +165,7 @@ export class Store {
       // A path under a file, a read-only or full disk: say which path and what the system said, not a stack.
       const e = err as NodeJS.ErrnoException;
       const said = e.code && !e.message.startsWith(e.code) ? `${e.code}: ${e.message}` : e.message;
-      throw new ConfigError([`storage.path: cannot open ${path}: ${said}`]);
+      throw new ConfigError([`storage.path: cannot open ${path}: ${notWritable(dirname(path)) ?? said}`]);
     }
     // NORMAL is durable across process crashes in WAL mode; only an OS crash can lose the last commits.
     this.db.pragma('synchronous = NORMAL');
@@ -181,6 +181,7 @@ export class Store {
     // Only expected hits are looked up by time (when approved work ends): a partial index costs the rest nothing.
     this.db.exec('CREATE INDEX IF NOT EXISTS detections_expected ON detections(received_at) WHERE expected IS NOT NULL');
     this.stmts = {
+      incidentBefore: this.db.prepare(`SELECT 1 FROM incidents WHERE device_key = ? AND first_seen <= ? LIMIT 1`),
       insertIncident: this.db.prepare(
         `INSERT INTO incidents (id, device_key, device_address, device_hostname, platform, user, severity, severity_rank, status, first_seen, last_seen, confirmation, detection_count, summary, reopened_because)
          VALUES (@id, @device_key, @device_address, @device_hostname, @platform, @user, @severity, @severity_rank, @status, @first_seen, @last_seen, @confirmation, @detection_count, @summary, @reopened_because)`,
@@ -197,7 +198,8 @@ export class Store {
       ),
       detectionsOf: this.db.prepare(`SELECT * FROM detections WHERE incident_id = ? ORDER BY seq`),
       incident: this.db.prepare(`SELECT * FROM incidents WHERE id = ?`),
-      recentOpen: this.db.prepare(`SELECT * FROM incidents WHERE status != 'resolved' AND last_seen >= ? ORDER BY last_seen`),
+      openOf: this.db.prepare(`SELECT * FROM incidents WHERE device_key = ? AND user IS ? AND status != 'resolved' AND last_seen >= ? ORDER BY last_seen DESC LIMIT 1`),
+      latestOn: this.db.prepare(`SELECT * FROM incidents WHERE device_key = ? AND status != 'resolved' AND last_seen >= ? ORDER BY last_seen DESC LIMIT 1`),
       putState: this.db.prepare(
         `INSERT INTO device_state (device_key, state, updated_at) VALUES (?, ?, ?)
          ON CONFLICT(device_key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
@@ -365,9 +367,16 @@ export class Store {
     return this.db.transaction(fn)();
   }
 
-  /** Open incidents seen since `since`: the grouping window is rebuilt from these after a restart. */
-  recentOpenIncidents(since: Date): Incident[] {
-    return (this.stmts.recentOpen.all(since.getTime()) as IncidentRow[]).map((r) => this.hydrate(r));
+  /** The incident still collecting for this device and user (not resolved, seen since `since`), newest first. */
+  openIncidentOf(deviceKey: string, user: string | undefined, since: Date): Incident | undefined {
+    const row = this.stmts.openOf.get(deviceKey, user ?? null, since.getTime()) as IncidentRow | undefined;
+    return row && this.hydrate(row);
+  }
+
+  /** The incident most recently touched on this device (any user), not resolved, seen since `since`. */
+  latestOpenIncidentOn(deviceKey: string, since: Date): Incident | undefined {
+    const row = this.stmts.latestOn.get(deviceKey, since.getTime()) as IncidentRow | undefined;
+    return row && this.hydrate(row);
   }
 
   /**
@@ -400,6 +409,11 @@ export class Store {
   }
 
   /** Has an incident been about a device of this name (short or qualified) or address? */
+  /** Has the device (as incidents key it) an incident that began at or before `beforeMs`? */
+  hadIncidentBefore(device: DeviceRef, beforeMs: number): boolean {
+    return this.stmts.incidentBefore.get(deviceKey(device), beforeMs) !== undefined;
+  }
+
   knowsDevice(name: string): boolean {
     const sql = `SELECT 1 FROM incidents WHERE device_address = @n OR lower(device_hostname) = @n OR lower(device_hostname) LIKE @n || '.%' LIMIT 1`;
     return this.db.prepare(sql).get({ n: name.toLowerCase() }) !== undefined;
@@ -481,6 +495,19 @@ export class Store {
 }
 
 type RowSummary = Pick<IncidentSummary, 'kinds' | 'rules' | 'headline'>;
+
+/** Why nothing can be created in `dir`: the nearest folder that exists refuses writes (mkdir says only ENOENT then). */
+function notWritable(dir: string): string | undefined {
+  let d = dir;
+  while (!existsSync(d) && dirname(d) !== d) d = dirname(d);
+  try {
+    accessSync(d, constants.W_OK);
+    return undefined;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return `${e.code ?? 'error'}: ${d} does not take writes`;
+  }
+}
 
 function deviceOf(row: IncidentRow): DeviceRef {
   const device: DeviceRef = { address: row.device_address };

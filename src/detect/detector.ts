@@ -136,21 +136,33 @@ function why({ rule, event, facts: f, session, outsideCollectors }: WhyInput): s
 
 export class Detector {
   readonly state: MirrorState;
-  readonly rules: readonly Rule[];
   readonly expected: ExpectedWork | undefined;
-  private readonly index: RuleIndex;
-  private readonly collectors: CollectorNetworks;
+  private ruleList: readonly Rule[];
+  private index: RuleIndex;
+  private collectors: CollectorNetworks;
   private readonly view = new EventView();
   /** Reused candidate list: detection runs synchronously, one event at a time. */
   private readonly candidates: Rule[] = [];
 
   /** Throws when a collector network is malformed. */
   constructor(opts: DetectorOptions) {
-    this.rules = opts.rules;
+    this.ruleList = opts.rules;
     this.expected = opts.expected;
     this.index = new RuleIndex(opts.rules);
     this.collectors = new CollectorNetworks(opts.collectors ?? []);
     this.state = new MirrorState(opts.limits);
+  }
+
+  get rules(): readonly Rule[] {
+    return this.ruleList;
+  }
+
+  /** New rules and collector networks (a configuration reload); the capture and mirror state stays. */
+  setRules(rules: readonly Rule[], collectors: readonly string[]): void {
+    const index = new RuleIndex(rules);
+    this.collectors = new CollectorNetworks(collectors);
+    this.ruleList = rules;
+    this.index = index;
   }
 
   detect(event: CommandEvent): Detection[] {

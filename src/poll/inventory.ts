@@ -120,20 +120,29 @@ export function loadInventoryFile(file: string, env: NodeJS.ProcessEnv = process
  * without a restart. A broken edit keeps the last good inventory and reports the problem through `onError`.
  */
 export class InventorySource {
-  private readonly current: () => Inventory;
+  private current!: () => Inventory;
   private cachedIndex: DeviceIndex | undefined;
 
-  constructor(spec: InventorySpec, onError: (err: ConfigError) => void = () => {}, env: NodeJS.ProcessEnv = process.env) {
+  constructor(
+    spec: InventorySpec,
+    private readonly onError: (err: ConfigError) => void = () => {},
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {
+    this.replace(spec);
+  }
+
+  /** Where the devices come from now (a configuration reload): another file, or another inline list. */
+  replace(spec: InventorySpec): void {
     if ('inline' in spec) {
       this.current = () => spec.inline;
       return;
     }
     const file = new Reloading(
       spec.file,
-      (f) => loadInventoryFile(f, env),
+      (f) => loadInventoryFile(f, this.env),
       (err) => {
         if (!(err instanceof ConfigError)) throw err;
-        onError(err);
+        this.onError(err);
       },
     );
     this.current = () => file.get();

@@ -101,18 +101,18 @@ const errorSchema = { type: 'object', additionalProperties: false, required: ['e
 async function auth(app: FastifyInstance, o: AuthOptions): Promise<void> {
   const users = new Map(o.users.map((u) => [u.name, u]));
   const warn = new RateLimitedLog(o.log);
-  const failures = new Counter({
+  const failures = o.metrics.shared('capwatch_login_failures_total', () => new Counter({
     name: 'capwatch_login_failures_total',
     help: 'Failed logins, by method (password, token, oidc)',
     labelNames: ['method'] as const,
     registers: [o.metrics.registry],
-  });
-  const denied = new Counter({
+  }));
+  const denied = o.metrics.shared('capwatch_http_denied_total', () => new Counter({
     name: 'capwatch_http_denied_total',
     help: 'API requests refused, by reason (unauthenticated, forbidden; csrf is counted where the error is answered)',
     labelNames: ['reason'] as const,
     registers: [o.metrics.registry],
-  });
+  }));
   const metricsDigest = o.metricsToken === undefined ? undefined : Buffer.from(sha256Hex(o.metricsToken), 'hex');
   const cookieOpts = { path: '/', httpOnly: true, sameSite: 'strict' as const, secure: o.secureCookies };
 

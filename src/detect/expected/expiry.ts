@@ -22,7 +22,8 @@ export interface ExpiryDeps {
   /** Approvals that ended at or before the time given and were not looked at yet; and marking one looked at. */
   dueApprovals(endedBy: Date): Approval[];
   approvalChecked(id: string, at: Date): void;
-  windows: readonly ChangeWindow[];
+  /** The change windows in force (they change when the configuration is reloaded). */
+  windows: () => readonly ChangeWindow[];
   /** What the detections that an approval (or a window occurrence) covered named. */
   covered(by: 'approval' | 'window', name: string, from: Date, to: Date): CoveredObject[];
   /** Asks the device (SSH) when it can, else reads the state the logs built. */
@@ -59,7 +60,7 @@ export class ExpiryWatch {
       alerts += await this.check(this.deps.covered('approval', a.id, a.createdAt, a.expiresAt), what, now);
       this.deps.approvalChecked(a.id, now);
     }
-    for (const w of this.deps.windows) {
+    for (const w of this.deps.windows()) {
       for (const o of w.endsBetween(this.windowsCheckedTo, endedBy)) {
         alerts += await this.check(this.deps.covered('window', w.name, o.start, o.end), `work in change window ${w.name} (until ${hhmm(o.end)})`, now);
       }

@@ -21,18 +21,26 @@ export class ExpectedWork {
   private byRule = new Map<string, Filter[]>();
   private everyRule: Filter[] = [];
   private all: readonly Filter[] = [];
-  readonly windows: readonly ChangeWindow[];
+  private windowList: readonly ChangeWindow[];
   private readonly directory: DeviceDirectory;
 
   constructor(o: ExpectedWorkOptions = {}) {
     this.approvals = o.approvals ?? new ApprovalIndex([]);
-    this.windows = o.windows ?? [];
+    this.windowList = o.windows ?? [];
     this.directory = o.directory ?? NO_DIRECTORY;
     this.setFilters(o.filters ?? []);
   }
 
   get approvalCount(): number {
     return this.approvals.size;
+  }
+
+  get windows(): readonly ChangeWindow[] {
+    return this.windowList;
+  }
+
+  setWindows(windows: readonly ChangeWindow[]): void {
+    this.windowList = windows;
   }
 
   /** The approvals in the store changed: the next hit is judged against these. */
@@ -102,7 +110,7 @@ export class ExpectedWork {
   private byWindow(d: Detection, near: string[]): boolean {
     const e = d.event;
     const at = e.source === 'replay' ? e.time : e.receivedAt;
-    for (const w of this.windows) {
+    for (const w of this.windowList) {
       const occurrence = windowCovers(w, e.device, e.user, d.kind, at, this.directory);
       if (!occurrence) continue;
       if (d.severity === 'critical') {
