@@ -28,7 +28,8 @@ COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
 FROM ${NODE_IMAGE}
-ENV NODE_ENV=production
+# SQLite's temporary files (VACUUM copies the whole database, large sorts spill) on the data volume, not in /tmp.
+ENV NODE_ENV=production SQLITE_TMPDIR=/data
 WORKDIR /app
 # Owned by root and read-only to the service's user (node).
 COPY --from=build /app/package.json ./

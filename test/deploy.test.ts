@@ -335,6 +335,7 @@ describe.skipIf(!hasGit)('the image, built from the Dockerfile and started', () 
 
   it('starts with the image\'s configuration and token from the environment, answers /healthz and the HEALTHCHECK, writes only /data', async () => {
     expect(runtime.volumes).toEqual(['/data']);
+    expect(runtime.env.SQLITE_TMPDIR, "SQLite's temporary files on the volume: /tmp is a small tmpfs").toBe('/data');
     const data = at('/data');
     // The image's own command, with its configuration moved onto loopback and ephemeral ports.
     const argv = [...runtime.entrypoint, ...runtime.cmd];
@@ -358,7 +359,8 @@ describe.skipIf(!hasGit)('the image, built from the Dockerfile and started', () 
     argv[configArg] = testConfig;
 
     const user = IS_ROOT ? UNPRIVILEGED : {};
-    const env = { PATH: `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`, ...runtime.env };
+    const imageEnv = Object.fromEntries(Object.entries(runtime.env).map(([k, v]) => [k, v.startsWith('/data') ? join(runtime.root, v) : v]));
+    const env = { PATH: `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`, ...imageEnv };
     const start = (extraEnv: Record<string, string>) =>
       spawn(argv[0]!, argv.slice(1), { cwd: at(runtime.workdir), env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'], ...user });
     const output = (proc: ChildProcess) => {
