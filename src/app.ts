@@ -103,12 +103,12 @@ export function buildDetection(
     approvals: new ApprovalIndex(opts.approvals ?? []),
     ...(opts.directory && { directory: opts.directory }),
   });
-  const detector = new Detector({ rules, collectors: config.detection.collectors, expected });
+  const detector = new Detector({ rules, collectors: config.detection.collectors, expected, limits: { onEvict: () => metrics.evictions.inc({ cache: 'mirror-state' }) } });
   const ingest = new Ingest({
     metrics,
     warn: new RateLimitedLog(log),
     detector,
-    contexts: new ContextTracker(),
+    contexts: new ContextTracker({ onEvict: () => metrics.evictions.inc({ cache: 'config-sessions' }) }),
     eemApplets: config.detection.eemApplets,
     onDetections,
   });
@@ -129,7 +129,9 @@ export function buildAlerting(config: Config, store: Store, log: Logger, metrics
   const book = new IncidentBook(store, {
     windowMs: config.incidents.windowSeconds * 1000,
     dedupeMs: config.incidents.dedupeSeconds * 1000,
+    cacheSize: config.incidents.cacheSize,
     onSaved: (update) => notifier.enqueue(update),
+    onEvict: (cache) => metrics.evictions.inc({ cache }),
   });
   return { notifier, book };
 }
@@ -314,7 +316,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
           started.listeners.push(udp);
           kernelDrops.read = () => udp.kernelDrops();
         }
-        const tcpOpts = { maxFrameBytes: s.tcp.maxFrameBytes, idleTimeoutMs: s.tcp.idleTimeoutSeconds * 1000, maxConnections: s.tcp.maxConnections };
+        const tcpOpts = { maxFrameBytes: s.tcp.maxFrameBytes, idleTimeoutMs: s.tcp.idleTimeoutSeconds * 1000, maxConnections: s.tcp.maxConnections, maxConnectionsPerSource: s.tcp.maxConnectionsPerSource };
         if (s.tcp.enabled) {
           started.tcp = await startTcp({ host: s.host, port: s.tcp.port, ...tcpOpts }, ingest, deps);
           started.listeners.push(started.tcp);

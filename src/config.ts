@@ -15,7 +15,7 @@ export interface Config {
   syslog: {
     host: string;
     udp: { enabled: boolean; port: number; recvBufferBytes: number };
-    tcp: { enabled: boolean; port: number; maxFrameBytes: number; idleTimeoutSeconds: number; maxConnections: number };
+    tcp: { enabled: boolean; port: number; maxFrameBytes: number; idleTimeoutSeconds: number; maxConnections: number; maxConnectionsPerSource: number };
     tls: { enabled: boolean; port: number; cert?: string; key?: string; ca?: string; requestCert: boolean };
     /** RELP from syslog relays (rsyslog omrelp): each message acknowledged once journaled. */
     relp: {
@@ -47,6 +47,8 @@ export interface Config {
     windowSeconds: number;
     /** The same command seen again within this time (syslog + TACACS+, relay duplicates) counts once. */
     dedupeSeconds: number;
+    /** Incidents kept in memory while they collect; more are read back from the store when needed. */
+    cacheSize: number;
   };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   tacacs: {
@@ -57,6 +59,7 @@ export interface Config {
     /** Devices allowed to send accounting, by network; the longest matching prefix picks the key(s). */
     clients: Array<{ network: string; key?: string; keys?: string[] }>;
     maxConnectionsPerClient: number;
+    maxConnections: number;
     idleTimeoutSeconds: number;
     tls: { enabled: boolean; port: number; cert?: string; key?: string; ca?: string };
   };
@@ -112,6 +115,7 @@ const schema = object({
       maxFrameBytes: { type: 'integer', minimum: 256, maximum: 16 * 1024 * 1024, default: 64 * 1024 },
       idleTimeoutSeconds: { ...positive, default: 300 },
       maxConnections: { ...positive, default: 1000 },
+      maxConnectionsPerSource: { ...positive, default: 50 },
     }),
     tls: section({
       enabled: { type: 'boolean', default: false },
@@ -151,6 +155,7 @@ const schema = object({
   incidents: section({
     windowSeconds: { ...positive, default: 600 },
     dedupeSeconds: { type: 'integer', minimum: 0, default: 5 },
+    cacheSize: { type: 'integer', minimum: 100, default: 10_000 },
   }),
   log: section({
     level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
@@ -172,6 +177,7 @@ const schema = object({
       },
     },
     maxConnectionsPerClient: { ...positive, default: 32 },
+    maxConnections: { ...positive, default: 2000 },
     idleTimeoutSeconds: { ...positive, default: 120 },
     tls: section({
       enabled: { type: 'boolean', default: false },

@@ -254,7 +254,10 @@ export class Ingest implements SyslogSink {
       return true;
     }
     this.tasks.set(key, true);
-    if (this.tasks.size > MAX_TRACKED_TASKS) this.tasks.delete(this.tasks.keys().next().value as string);
+    if (this.tasks.size > MAX_TRACKED_TASKS) {
+      this.tasks.delete(this.tasks.keys().next().value as string);
+      this.o.metrics.evictions.inc({ cache: 'accounting-tasks' });
+    }
     return false;
   }
 
@@ -262,7 +265,10 @@ export class Ingest implements SyslogSink {
     if (this.hostnames.get(address) === hostname) return;
     this.hostnames.delete(address);
     this.hostnames.set(address, hostname);
-    if (this.hostnames.size > MAX_KNOWN_HOSTS) this.hostnames.delete(this.hostnames.keys().next().value as string);
+    if (this.hostnames.size > MAX_KNOWN_HOSTS) {
+      this.hostnames.delete(this.hostnames.keys().next().value as string);
+      this.o.metrics.evictions.inc({ cache: 'hostnames' });
+    }
   }
 
   private parseError(source: EventSource, sender: string, reason: string, text: string): undefined {

@@ -88,6 +88,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Bounded caches dropping entries to stay within their size (a flood of spoofed names): nothing stored is lost. */
+  readonly evictions = new Counter({
+    name: 'capwatch_cache_evictions_total',
+    help: 'Entries bounded in-memory caches dropped to stay within their size, by cache (what is stored is not lost)',
+    labelNames: ['cache'] as const,
+    registers: [this.registry],
+  });
+
   readonly commands = new Counter({
     name: 'capwatch_commands_total',
     help: 'Operator commands reconstructed, by source',

@@ -13,7 +13,7 @@ describe('configuration', () => {
     expect(c.http).toMatchObject({ host: '127.0.0.1', port: 8080, allowedHosts: [], bodyLimitBytes: 1024 * 1024, cors: { origins: [] } });
     expect(c.http.auth).toEqual({ tokens: [], users: [], sessionIdleMinutes: 30, sessionMaxHours: 12 });
     expect(c.storage.path).toBe('./data/capwatch.db');
-    expect(c.incidents).toEqual({ windowSeconds: 600, dedupeSeconds: 5 });
+    expect(c.incidents).toEqual({ windowSeconds: 600, dedupeSeconds: 5, cacheSize: 10_000 });
   });
 
   it('expands ${ENV} and ${ENV:-default}, coercing numbers', () => {

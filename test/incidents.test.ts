@@ -96,6 +96,22 @@ describe('incidents', () => {
     expect(again.incident(id)!.detections).toHaveLength(2);
   });
 
+  it('keeps a bounded number of incidents in memory; an evicted one is read back from the store and still grows', () => {
+    const { path } = fresh();
+    const store = new Store(path);
+    const evicted: string[] = [];
+    const book = new IncidentBook(store, { windowMs: 600_000, dedupeMs: 5_000, cacheSize: 100, dedupeSize: 150, onEvict: (c) => evicted.push(c) });
+    const first = book.record([detection(T0, 'monitor capture CAP start', { user: 'u0', device: 'spoof-0' })])!;
+    // A flood of spoofed device and user names, each its own incident.
+    for (let i = 1; i <= 1000; i++) book.record([detection(T0 + i, 'monitor capture CAP start', { user: `u${i}`, device: `spoof-${i}` })]);
+    expect(evicted.filter((c) => c === 'incidents')).toHaveLength(901);
+    expect(evicted.filter((c) => c === 'dedupe').length).toBeGreaterThan(0);
+    expect(store.incidentCounts().total).toBe(1001);
+    const later = book.record([detection(T0 + 5_000, 'monitor capture CAP stop', { user: 'u0', device: 'spoof-0' })])!;
+    expect(later).toMatchObject({ isNew: false, incident: { id: first.incident.id } });
+    expect(store.incident(first.incident.id)!.detections.map((d) => d.event.command)).toEqual(['monitor capture CAP start', 'monitor capture CAP stop']);
+  });
+
   it('filters by device, minimum severity and time, newest first', () => {
     const { store, book } = fresh();
     book.record([detection(T0, 'a', { severity: 'low', device: 'd1' })]);

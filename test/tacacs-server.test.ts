@@ -44,7 +44,7 @@ describe.runIf(hasScapy)('TACACS+ accounting server (scapy client)', () => {
       { network: '127.0.0.3', key: HOST3_KEY },
     ]);
     server = await startTacacs(
-      { host: '127.0.0.1', port: 0, clients, maxConnectionsPerClient: 4, idleTimeoutMs: 1500 },
+      { host: '127.0.0.1', port: 0, clients, maxConnectionsPerClient: 4, maxConnections: 6, idleTimeoutMs: 1500 },
       { metrics, log, journal, sink: ingest },
     );
     port = server.address.port;

@@ -50,6 +50,7 @@ describe.runIf(hasOpenssl)('TACACS+ over TLS 1.3 (RFC 9887)', () => {
         port: 0,
         clients: new ClientTable([{ network: '127.0.0.1', key: 'unused-over-tls' }]),
         maxConnectionsPerClient: 8,
+        maxConnections: 100,
         idleTimeoutMs: 5000,
         // The device's self-signed certificate is its own CA here.
         tls: { cert: pem('server.pem'), key: pem('server-key.pem'), ca: pem('device.pem') },

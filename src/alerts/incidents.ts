@@ -1,5 +1,9 @@
 // Groups detections into incidents (device + user within a window) and drops repeats of one command
 // (the same line from syslog and TACACS+, or a relay duplicate). Stored before anything else sees them.
+//
+// The store is where incidents are; memory only keeps the ones in use, in bounded caches kept in the order they were
+// last touched. Every event costs a few map operations whatever the number of open incidents: an incident not in
+// memory (evicted by a flood of spoofed names, or still open from before a restart) is found with one indexed query.
 import { randomUUID } from 'node:crypto';
 import type { Confirmation, Detection, Incident } from '../types.js';
 import { maxSeverity } from '../types.js';
@@ -13,27 +17,36 @@ export interface IncidentUpdate {
   reopened?: boolean;
 }
 
-interface OpenGroup {
-  incident: Incident;
+export interface IncidentBookOptions {
+  windowMs: number;
+  dedupeMs: number;
+  /** Incidents kept in memory; more are evicted (oldest touch first) and read back from the store when needed. */
+  cacheSize?: number;
+  /** Commands remembered for the dedupe window; past this the oldest are forgotten (a late duplicate then counts). */
+  dedupeSize?: number;
+  onSaved?: (update: IncidentUpdate) => void;
+  /** A cache dropped an entry to stay within its size (`incidents`, `dedupe`). */
+  onEvict?: (cache: 'incidents' | 'dedupe') => void;
 }
 
-const MAX_DEDUPE_KEYS = 50_000;
-const MAX_OPEN_GROUPS = 50_000;
-
 export class IncidentBook {
-  /** device key + NUL + user → the incident that is still collecting. */
-  private readonly groups = new Map<string, OpenGroup>();
-  /** device key → the group most recently touched there (for user-less device notifications such as BUFCAP). */
-  private readonly lastOnDevice = new Map<string, OpenGroup>();
-  /** command identity → when it was last seen. */
+  /** device key + NUL + user → the incident collecting there (touch order: the first is the least recently used). */
+  private readonly groups = new Map<string, Incident>();
+  /** incident id → its key in `groups`. */
+  private readonly keyOf = new Map<string, string>();
+  /** device key → the key of the group most recently touched there (user-less notifications such as BUFCAP). */
+  private readonly lastOnDevice = new Map<string, string>();
+  /** command identity → when it was last seen (time order: the first is the oldest). */
   private readonly recent = new Map<string, number>();
+  private readonly cacheSize: number;
+  private readonly dedupeSize: number;
 
   constructor(
     private readonly store: Store,
-    private readonly opts: { windowMs: number; dedupeMs: number; onSaved?: (update: IncidentUpdate) => void },
+    private readonly opts: IncidentBookOptions,
   ) {
-    const since = new Date(Date.now() - opts.windowMs);
-    for (const incident of store.recentOpenIncidents(since)) this.remember(incident);
+    this.cacheSize = opts.cacheSize ?? 10_000;
+    this.dedupeSize = opts.dedupeSize ?? 50_000;
   }
 
   /**
@@ -50,15 +63,20 @@ export class IncidentBook {
     if (repeat.repeat) return undefined;
 
     const device = deviceKey(event.device);
-    let group = this.groups.get(groupKey(device, event.user));
+    const since = at - this.opts.windowMs;
+    let key = groupKey(device, event.user);
+    let found = this.collecting(key, device, event.user, since);
     // A device notification has no user: it belongs with whatever the device's operators are doing right now.
     // A sweep's finding is the opposite: something no operator's session explains.
-    if (!group && event.user === undefined && event.source !== 'sweep') group = this.lastOnDevice.get(device);
-    if (group && at - group.incident.lastSeen.getTime() > this.opts.windowMs) group = undefined;
+    if (!found && event.user === undefined && event.source !== 'sweep') {
+      const latest = this.latestOnDevice(device, since);
+      if (latest) [key, found] = latest;
+    }
+    if (found && at - found.lastSeen.getTime() > this.opts.windowMs) found = undefined;
 
-    const isNew = !group;
+    const isNew = !found;
     const unexpected = detections.find((d) => !d.expected);
-    const incident: Incident = group?.incident ?? {
+    const incident: Incident = found ?? {
       id: randomUUID(),
       severity: first.severity,
       // Work every hit of which is approved or otherwise expected is kept, and pages no one.
@@ -99,7 +117,10 @@ export class IncidentBook {
       repeat.undo();
       throw err;
     }
-    if (isNew) this.remember(incident);
+    this.touch(key, incident);
+    this.lastOnDevice.delete(device);
+    this.lastOnDevice.set(device, key);
+    if (this.lastOnDevice.size > this.cacheSize) this.lastOnDevice.delete(this.lastOnDevice.keys().next().value!);
     return update;
   }
 
@@ -109,22 +130,45 @@ export class IncidentBook {
    * A false positive keeps collecting quietly: unexpected activity in its window opens it again.
    */
   statusChanged(id: string, status: Incident['status']): void {
-    for (const [key, group] of this.groups) {
-      if (group.incident.id !== id) continue;
-      group.incident.status = status;
-      if (status === 'resolved') this.groups.delete(key);
-    }
-    for (const [key, group] of this.lastOnDevice) {
-      if (group.incident.id === id && status === 'resolved') this.lastOnDevice.delete(key);
+    const key = this.keyOf.get(id);
+    const incident = key === undefined ? undefined : this.groups.get(key);
+    if (!incident || key === undefined) return;
+    incident.status = status;
+    if (status === 'resolved') this.forget(key);
+  }
+
+  /** The incident collecting at `key`: in memory, or read back from the store. */
+  private collecting(key: string, device: string, user: string | undefined, since: number): Incident | undefined {
+    const cached = this.groups.get(key);
+    if (cached) return cached;
+    return this.store.openIncidentOf(device, user, new Date(since));
+  }
+
+  private latestOnDevice(device: string, since: number): [string, Incident] | undefined {
+    const key = this.lastOnDevice.get(device);
+    const cached = key === undefined ? undefined : this.groups.get(key);
+    if (key !== undefined && cached) return [key, cached];
+    const stored = this.store.latestOpenIncidentOn(device, new Date(since));
+    return stored && [groupKey(device, stored.user), stored];
+  }
+
+  /** Marks the incident most recently used, evicting the least recently used past the cache size. */
+  private touch(key: string, incident: Incident): void {
+    const old = this.groups.get(key);
+    if (old && old.id !== incident.id) this.keyOf.delete(old.id);
+    this.groups.delete(key);
+    this.groups.set(key, incident);
+    this.keyOf.set(incident.id, key);
+    if (this.groups.size > this.cacheSize) {
+      this.forget(this.groups.keys().next().value!);
+      this.opts.onEvict?.('incidents');
     }
   }
 
-  private remember(incident: Incident): void {
-    const device = deviceKey(incident.device);
-    const group = { incident };
-    if (this.groups.size >= MAX_OPEN_GROUPS) this.expire(Date.now());
-    this.groups.set(groupKey(device, incident.user), group);
-    this.lastOnDevice.set(device, group);
+  private forget(key: string): void {
+    const incident = this.groups.get(key);
+    if (incident) this.keyOf.delete(incident.id);
+    this.groups.delete(key);
   }
 
   /** Whether the event repeats one seen within the dedupe window; `undo` forgets that it was seen (a failed save). */
@@ -139,19 +183,21 @@ export class IncidentBook {
       const byAddress = this.recent.get(`${event.device.address}\0${what}`);
       if (byAddress !== undefined && (last === undefined || byAddress > last)) last = byAddress;
     }
-    if (this.recent.size >= MAX_DEDUPE_KEYS) this.expire(at);
+    // Re-set at the end: the map stays in time order, so what has aged out is always at its front.
+    this.recent.delete(key);
     this.recent.set(key, at);
+    for (const [k, t] of this.recent) {
+      if (at - t <= this.opts.dedupeMs && this.recent.size <= this.dedupeSize) break;
+      this.recent.delete(k);
+      if (at - t <= this.opts.dedupeMs) this.opts.onEvict?.('dedupe');
+    }
     return {
       repeat: last !== undefined && at - last <= this.opts.dedupeMs,
-      undo: () => (previous === undefined ? this.recent.delete(key) : this.recent.set(key, previous)),
+      undo: () => {
+        this.recent.delete(key);
+        if (previous !== undefined) this.recent.set(key, previous);
+      },
     };
-  }
-
-  /** Forgets groups whose window has passed and dedupe keys older than the dedupe window. */
-  private expire(now: number): void {
-    for (const [k, t] of this.recent) if (now - t > this.opts.dedupeMs) this.recent.delete(k);
-    for (const [k, g] of this.groups) if (now - g.incident.lastSeen.getTime() > this.opts.windowMs) this.groups.delete(k);
-    for (const [k, g] of this.lastOnDevice) if (now - g.incident.lastSeen.getTime() > this.opts.windowMs) this.lastOnDevice.delete(k);
   }
 }
 

@@ -197,7 +197,8 @@ export class Store {
       ),
       detectionsOf: this.db.prepare(`SELECT * FROM detections WHERE incident_id = ? ORDER BY seq`),
       incident: this.db.prepare(`SELECT * FROM incidents WHERE id = ?`),
-      recentOpen: this.db.prepare(`SELECT * FROM incidents WHERE status != 'resolved' AND last_seen >= ? ORDER BY last_seen`),
+      openOf: this.db.prepare(`SELECT * FROM incidents WHERE device_key = ? AND user IS ? AND status != 'resolved' AND last_seen >= ? ORDER BY last_seen DESC LIMIT 1`),
+      latestOn: this.db.prepare(`SELECT * FROM incidents WHERE device_key = ? AND status != 'resolved' AND last_seen >= ? ORDER BY last_seen DESC LIMIT 1`),
       putState: this.db.prepare(
         `INSERT INTO device_state (device_key, state, updated_at) VALUES (?, ?, ?)
          ON CONFLICT(device_key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
@@ -365,9 +366,16 @@ export class Store {
     return this.db.transaction(fn)();
   }
 
-  /** Open incidents seen since `since`: the grouping window is rebuilt from these after a restart. */
-  recentOpenIncidents(since: Date): Incident[] {
-    return (this.stmts.recentOpen.all(since.getTime()) as IncidentRow[]).map((r) => this.hydrate(r));
+  /** The incident still collecting for this device and user (not resolved, seen since `since`), newest first. */
+  openIncidentOf(deviceKey: string, user: string | undefined, since: Date): Incident | undefined {
+    const row = this.stmts.openOf.get(deviceKey, user ?? null, since.getTime()) as IncidentRow | undefined;
+    return row && this.hydrate(row);
+  }
+
+  /** The incident most recently touched on this device (any user), not resolved, seen since `since`. */
+  latestOpenIncidentOn(deviceKey: string, since: Date): Incident | undefined {
+    const row = this.stmts.latestOn.get(deviceKey, since.getTime()) as IncidentRow | undefined;
+    return row && this.hydrate(row);
   }
 
   /**

@@ -231,6 +231,8 @@ export interface ContextTrackerOptions {
   maxSessions?: number;
   /** A session idle this long starts again from exec mode (default 30 min). */
   idleMs?: number;
+  /** A session still in use was dropped to stay within maxSessions. */
+  onEvict?: () => void;
 }
 
 export interface ContextHint {
@@ -244,12 +246,14 @@ export interface ContextHint {
 export class ContextTracker {
   private readonly sessions = new Map<string, Session>();
   private readonly maxSessions: number;
+  private readonly onEvict: (() => void) | undefined;
   private readonly idleMs: number;
   private lastKey: string | undefined;
 
   constructor(opts: ContextTrackerOptions = {}) {
     this.maxSessions = Math.max(1, opts.maxSessions ?? 10_000);
     this.idleMs = opts.idleMs ?? 30 * 60_000;
+    this.onEvict = opts.onEvict;
   }
 
   /**
@@ -332,8 +336,10 @@ export class ContextTracker {
   private evict(nowMs: number): void {
     let idleChecks = 4;
     for (const [key, s] of this.sessions) {
-      if (this.sessions.size > this.maxSessions || (idleChecks-- > 0 && nowMs - s.lastSeen > this.idleMs)) {
+      const over = this.sessions.size > this.maxSessions;
+      if (over || (idleChecks-- > 0 && nowMs - s.lastSeen > this.idleMs)) {
         this.sessions.delete(key);
+        if (over && nowMs - s.lastSeen <= this.idleMs) this.onEvict?.();
       } else break;
     }
   }

@@ -77,6 +77,8 @@ export interface StateChange {
 
 export interface MirrorStateLimits {
   maxDevices?: number;
+  /** A device's state was dropped to stay within maxDevices (the one unchanged the longest). */
+  onEvict?: () => void;
   /** Captures plus sessions per device. */
   maxObjectsPerDevice?: number;
   /** Sources, destinations or interfaces per object. */
@@ -150,11 +152,13 @@ function removalTargets(dev: DeviceMirrors, id: string): string[] {
 export class MirrorState {
   private readonly byDevice = new Map<string, DeviceMirrors>();
   private readonly maxDevices: number;
+  private readonly onEvict: (() => void) | undefined;
   private readonly maxObjects: number;
   private readonly maxEntries: number;
 
   constructor(limits: MirrorStateLimits = {}) {
     this.maxDevices = limits.maxDevices ?? 10_000;
+    this.onEvict = limits.onEvict;
     this.maxObjects = limits.maxObjectsPerDevice ?? 256;
     this.maxEntries = limits.maxEntries ?? 64;
   }
@@ -336,7 +340,10 @@ export class MirrorState {
       d = new DeviceMirrors(address, time);
       this.byDevice.set(address, d);
       // Map order is recency order (touch re-inserts): the first device is the one unchanged the longest.
-      if (this.byDevice.size > this.maxDevices) this.byDevice.delete(this.byDevice.keys().next().value!);
+      if (this.byDevice.size > this.maxDevices) {
+        this.byDevice.delete(this.byDevice.keys().next().value!);
+        this.onEvict?.();
+      }
     }
     return d;
   }

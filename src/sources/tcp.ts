@@ -7,7 +7,7 @@ import { deliverTo, senderAddress } from './deliver.js';
 import { listenStream } from './listen.js';
 import type { Listener, SourceDeps, SyslogSink, SyslogTransport } from './types.js';
 
-export const TCP_DEFAULTS = { maxFrameBytes: 64 * 1024, idleTimeoutMs: 5 * 60_000, maxConnections: 1000 } as const;
+export const TCP_DEFAULTS = { maxFrameBytes: 64 * 1024, idleTimeoutMs: 5 * 60_000, maxConnections: 1000, maxConnectionsPerSource: 50 } as const;
 
 export interface TlsOptions {
   cert: string | Buffer;
@@ -25,6 +25,8 @@ export interface TcpOptions {
   idleTimeoutMs?: number;
   /** Connections beyond this are closed at once and counted (`connection-limit`). */
   maxConnections?: number;
+  /** Connections one address may hold: one host opening idle connections must not lock the others out. */
+  maxConnectionsPerSource?: number;
   /** Serve RFC 5425 syslog over TLS instead of plain TCP (transport `tls`). */
   tls?: TlsOptions;
 }
@@ -106,12 +108,25 @@ export async function startTcp(opts: TcpOptions, sink: SyslogSink, deps: SourceD
   }
   server.maxConnections = opts.maxConnections ?? TCP_DEFAULTS.maxConnections;
   server.on('drop', (peer) => drop('connection-limit', senderAddress(peer?.remoteAddress), `connection refused: maxConnections (${server.maxConnections}) reached`));
+  const perSource = new Map<string, number>();
+  const perSourceMax = opts.maxConnectionsPerSource ?? TCP_DEFAULTS.maxConnectionsPerSource;
   server.on('connection', (sock: Socket) => {
+    const source = senderAddress(sock.remoteAddress);
+    const held = perSource.get(source) ?? 0;
+    if (held >= perSourceMax) {
+      drop('source-connection-limit', source, `connection refused: ${source} holds maxConnectionsPerSource (${perSourceMax}) already`);
+      sock.destroy();
+      return;
+    }
+    perSource.set(source, held + 1);
     sockets.add(sock);
     open.inc();
     sock.once('close', () => {
       sockets.delete(sock);
       open.dec();
+      const n = (perSource.get(source) ?? 1) - 1;
+      if (n > 0) perSource.set(source, n);
+      else perSource.delete(source);
     });
   });
 

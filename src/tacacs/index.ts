@@ -30,6 +30,7 @@ export async function startTacacsService(config: Config, deps: { metrics: Metric
       host: t.host,
       clients: new ClientTable(t.clients),
       maxConnectionsPerClient: t.maxConnectionsPerClient,
+      maxConnections: t.maxConnections,
       idleTimeoutMs: t.idleTimeoutSeconds * 1000,
     };
     const tacDeps = { ...deps, journal };

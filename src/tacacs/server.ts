@@ -50,6 +50,8 @@ export interface TacacsOptions {
   clients: ClientTable;
   /** Connections one device address may hold open at once; more are refused (`connection-limit`). */
   maxConnectionsPerClient: number;
+  /** All clients together: the per-client cap times many spoofed-but-allowed addresses must still fit the process. */
+  maxConnections: number;
   idleTimeoutMs: number;
   /** RFC 9887: TLS 1.3, client certificates, no obfuscation, UNENCRYPTED flag on every packet. */
   tls?: TacacsTlsOptions;
@@ -67,6 +69,7 @@ type Transport = 'tcp' | 'tls';
 const MESSAGES = {
   'unknown-client': 'TACACS+ connection from an address no tacacs.clients network contains: refused',
   'connection-limit': 'TACACS+ connection refused: maxConnectionsPerClient reached for this address',
+  'connection-limit-total': 'TACACS+ connection refused: maxConnections reached for all clients together',
   'bad-version': 'TACACS+ stream with a major version other than 0xC (not TACACS+): connection closed',
   oversize: 'TACACS+ packet longer than the largest legal accounting request: connection closed',
   'unencrypted-on-tcp': 'TACACS+ packet with the UNENCRYPTED flag on plain TCP: refused, connection closed',
@@ -285,8 +288,8 @@ export async function startTacacs(opts: TacacsOptions, deps: TacacsDeps): Promis
       return;
     }
     const n = perAddress.get(sender) ?? 0;
-    if (n >= opts.maxConnectionsPerClient) {
-      drop('connection-limit', sender, client);
+    if (n >= opts.maxConnectionsPerClient || sockets.size >= opts.maxConnections) {
+      drop(n >= opts.maxConnectionsPerClient ? 'connection-limit' : 'connection-limit-total', sender, client);
       sock.destroy();
       return;
     }
