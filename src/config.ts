@@ -24,6 +24,7 @@ export interface Config {
       maxDataBytes: number;
       idleTimeoutSeconds: number;
       maxConnections: number;
+      maxConnectionsPerSource: number;
       tls: { enabled: boolean; port: number; cert?: string; key?: string; ca?: string; requestCert: boolean };
     };
   };
@@ -132,6 +133,7 @@ const schema = object({
       maxDataBytes: { type: 'integer', minimum: 1024, maximum: 16 * 1024 * 1024, default: 128 * 1024 },
       idleTimeoutSeconds: { ...positive, default: 300 },
       maxConnections: { ...positive, default: 1000 },
+      maxConnectionsPerSource: { ...positive, default: 50 },
       tls: section({
         enabled: { type: 'boolean', default: false },
         port: { ...port, default: 2515 },

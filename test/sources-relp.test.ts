@@ -206,13 +206,19 @@ describe('RELP listener', () => {
     await waitFor(async () => (await deps.dropped('relp-truncated')) === 1);
   });
 
-  it('closes connections over maxConnections at once, counted, and keeps serving the others', async () => {
-    const { sink, deps, relp } = await listen({ maxConnections: 1 });
+  it('closes connections over maxConnections, and over maxConnectionsPerSource, at once, counted, and keeps serving the others', async () => {
+    const { sink, deps, relp } = await listen({ maxConnections: 2, maxConnectionsPerSource: 1 });
     const first = await Client.open(relp);
     await waitFor(async () => (await deps.connections('relp')) === 1);
     const second = await Client.open(relp);
     await second.closed;
+    expect(await deps.dropped('relp-source-connection-limit')).toBe(1);
+    const elsewhere = new Client(netConnect({ port: relp.address.port, host: '127.0.0.1', localAddress: '127.0.0.2' }));
+    await waitFor(async () => (await deps.connections('relp')) === 2);
+    const third = new Client(netConnect({ port: relp.address.port, host: '127.0.0.1', localAddress: '127.0.0.3' }));
+    await third.closed;
     expect(await deps.dropped('relp-connection-limit')).toBe(1);
+    elsewhere.sock.destroy();
     await first.send(OPEN + frame(2, 'syslog', a));
     await first.until(2);
     expect(sink.texts()).toEqual([a]);

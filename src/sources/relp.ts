@@ -18,7 +18,7 @@ import { RelpJournal, type RelpStore } from './relp-journal.js';
 import type { TlsOptions } from './tcp.js';
 import type { Listener, SourceDeps, SyslogSink, SyslogTransport } from './types.js';
 
-export const RELP_DEFAULTS = { maxDataBytes: 128 * 1024, idleTimeoutMs: 5 * 60_000, maxConnections: 1000 } as const;
+export const RELP_DEFAULTS = { maxDataBytes: 128 * 1024, idleTimeoutMs: 5 * 60_000, maxConnections: 1000, maxConnectionsPerSource: 50 } as const;
 
 export interface RelpOptions {
   host: string;
@@ -29,6 +29,8 @@ export interface RelpOptions {
   idleTimeoutMs?: number;
   /** Connections beyond this are closed at once and counted (`relp-connection-limit`). */
   maxConnections?: number;
+  /** Connections one address may hold (`relp-source-connection-limit`): one host must not lock the relays out. */
+  maxConnectionsPerSource?: number;
   /** RELP over TLS (transport `relp-tls`), as rsyslog's `omrelp tls="on"` speaks it. */
   tls?: TlsOptions;
 }
@@ -37,7 +39,14 @@ export interface RelpDeps extends SourceDeps {
   journal: RelpStore;
 }
 
-type Reason = `relp-${RelpProblem}` | 'relp-store-failed' | 'relp-truncated' | 'relp-connection-limit' | 'relp-tls-handshake' | 'relp-tls-on-plain-port';
+type Reason =
+  | `relp-${RelpProblem}`
+  | 'relp-store-failed'
+  | 'relp-truncated'
+  | 'relp-connection-limit'
+  | 'relp-source-connection-limit'
+  | 'relp-tls-handshake'
+  | 'relp-tls-on-plain-port';
 
 const MESSAGES: Record<Reason, string> = {
   'relp-bad-frame': 'RELP stream malformed (not TXNR SP COMMAND SP DATALEN [SP DATA] LF): connection closed',
@@ -50,6 +59,7 @@ const MESSAGES: Record<Reason, string> = {
   'relp-store-failed': 'RELP message could not be journaled: not acknowledged, connection closed (the relay resends it)',
   'relp-truncated': 'RELP connection ended inside a frame (the relay resends what was not acknowledged)',
   'relp-connection-limit': 'RELP connection refused: syslog.relp.maxConnections reached',
+  'relp-source-connection-limit': 'RELP connection refused: this address holds syslog.relp.maxConnectionsPerSource already',
   'relp-tls-handshake': 'RELP TLS handshake failed',
   'relp-tls-on-plain-port': 'TLS ClientHello on the plain RELP port: configure syslog.relp.tls, or omrelp tls="off"',
 };
@@ -202,12 +212,25 @@ export async function startRelp(opts: RelpOptions, sink: SyslogSink, deps: RelpD
   }
   server.maxConnections = opts.maxConnections ?? RELP_DEFAULTS.maxConnections;
   server.on('drop', (peer) => drop('relp-connection-limit', senderAddress(peer?.remoteAddress)));
+  const perSource = new Map<string, number>();
+  const perSourceMax = opts.maxConnectionsPerSource ?? RELP_DEFAULTS.maxConnectionsPerSource;
   server.on('connection', (sock: Socket) => {
+    const source = senderAddress(sock.remoteAddress);
+    const held = perSource.get(source) ?? 0;
+    if (held >= perSourceMax) {
+      drop('relp-source-connection-limit', source);
+      sock.destroy();
+      return;
+    }
+    perSource.set(source, held + 1);
     sockets.add(sock);
     open.inc();
     sock.once('close', () => {
       sockets.delete(sock);
       open.dec();
+      const n = (perSource.get(source) ?? 1) - 1;
+      if (n > 0) perSource.set(source, n);
+      else perSource.delete(source);
     });
   });
 
@@ -236,7 +259,13 @@ export async function startRelpService(syslog: Config['syslog'], storagePath: st
   };
   try {
     recover(journal, deliverTo(sink, 'relp', deps.metrics, new RateLimitedLog(deps.log)), deps);
-    const common = { host: syslog.host, maxDataBytes: r.maxDataBytes, idleTimeoutMs: r.idleTimeoutSeconds * 1000, maxConnections: r.maxConnections };
+    const common = {
+      host: syslog.host,
+      maxDataBytes: r.maxDataBytes,
+      idleTimeoutMs: r.idleTimeoutSeconds * 1000,
+      maxConnections: r.maxConnections,
+      maxConnectionsPerSource: r.maxConnectionsPerSource,
+    };
     const relpDeps = { ...deps, journal };
     let plain: Listener | undefined;
     if (r.enabled) {
