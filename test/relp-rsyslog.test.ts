@@ -2,6 +2,7 @@
 // Then the point of RELP: capwatch killed with SIGKILL while rsyslog relays a stream, restarted on the same database,
 // and nothing rsyslog was told was stored is missing.
 import { spawn, execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -73,6 +74,30 @@ describe.runIf(ready)('RELP from rsyslog omrelp', () => {
     expect(sink.texts().map((t) => /retried message \d/.exec(t)?.[0]).sort()).toEqual(['retried message 1', 'retried message 2', 'retried message 3']);
     expect(await deps.dropped('relp-store-failed')).toBe(1);
     expect(rsyslog.logs()).toMatch(/librelp error \d+.* forwarding to server 127.0.0.1:\d+ - suspending/);
+    await rsyslog.stop();
+  });
+
+  it('speaks RELP over TLS with omrelp tls="on", both sides showing certificates', async (ctx) => {
+    if (!requireTool('openssl')) return ctx.skip();
+    const dir = tempDir('capwatch-relp-tls-');
+    const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-days', '1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+    const sink = new CollectingSink();
+    const deps = testDeps();
+    const journal = new RelpJournal(join(dir, 'capwatch.db'));
+    running.push({ stop: async () => journal.close() });
+    const pem = { cert: readFileSync(cert), key: readFileSync(key) };
+    // The relay shows the same self-signed certificate, which is then also the CA capwatch trusts for clients.
+    const relp = await startRelp({ host: '127.0.0.1', port: 0, tls: { ...pem, ca: pem.cert, requestCert: true } }, sink, { ...deps, journal });
+    running.push({ stop: () => relp.close() });
+    // librelp's x509 modes need a certificate of its own; without one it offers only anonymous ciphers, which OpenSSL lacks.
+    const tls = `tls="on" tls.caCert="${cert}" tls.myCert="${cert}" tls.myPrivKey="${key}" tls.authMode="name" tls.permittedPeer=["localhost"]`;
+    const rsyslog = await startRsyslog(tempDir('capwatch-rsyslog-'), omrelp(relp.address.port).replace('action(', `action(${tls} `));
+    running.push(rsyslog);
+    execFileSync('logger', ['--tcp', '--server', '127.0.0.1', '--port', String(rsyslog.tcpPort), '-t', 'R1', 'over TLS']);
+    await waitFor(() => sink.messages.length === 1, 15_000, 'the message over TLS');
+    expect(sink.messages[0]).toMatchObject({ transport: 'relp-tls', text: expect.stringMatching(/ R1 over TLS$/) });
+    expect(await deps.dropped('relp-tls-handshake')).toBe(0);
     await rsyslog.stop();
   });
 
