@@ -5,7 +5,7 @@
 //   - `open` must offer `relp_version` (a number) and `commands` including `syslog`; the answer offers version 0
 //     (the only version librelp speaks: a client refuses a higher one) and `commands=syslog`.
 //   - TXNR starts at 1 and goes up by one per command, 999,999,999 wrapping to 1; a wrong one ends the session.
-//   - A command before a successful `open` is answered 500 and ends the session.
+//   - A command before a successful `open` (but `close`) is answered 500 and ends the session.
 // And where capwatch differs on purpose:
 //   - An unknown command after `open` (`starttls`, `abort`…) is answered 500 and the session goes on; librelp
 //     drops the connection, which makes a client resend forever what will never be accepted.
