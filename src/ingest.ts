@@ -44,6 +44,9 @@ export interface SenderCount {
   /** The hostname its own syslog header gives, and the platform its commands are in, once known. */
   hostname?: string;
   platform?: DeviceRecord['platform'];
+  /** Lines the pre-filter kept that could not be read, and why the last one could not. */
+  parseErrors?: number;
+  lastParseError?: string;
 }
 
 export class Ingest implements SyslogSink {
@@ -273,6 +276,11 @@ export class Ingest implements SyslogSink {
 
   private parseError(source: EventSource, sender: string, reason: string, text: string): undefined {
     this.o.metrics.parseErrors.inc({ source });
+    const c = this.senders.get(sender);
+    if (c !== undefined) {
+      c.parseErrors = (c.parseErrors ?? 0) + 1;
+      c.lastParseError = reason;
+    }
     this.o.warn.warn(`${source}:parse-error`, { sender, reason, line: excerpt(text) }, 'unparseable message');
     return undefined;
   }

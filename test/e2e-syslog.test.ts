@@ -154,6 +154,11 @@ describe('syslog end to end', () => {
     // A command tag the header parser cannot place is a parse error with a sample in the log, not silence.
     execFileSync('logger', ['--udp', '--server', '127.0.0.1', '--port', String(svc.udp), '-t', 'relay', 'junk <not-a-pri> 123: %PARSER-5-CFGLOG_LOGGEDCMD: User:x  logged command:y']);
     await eventually(() => svc.logs().includes('a command tag is in the line but not where a syslog header ends'));
+    // …and the devices view names the sender that sends what capwatch cannot read.
+    const sender = await eventually(async () => (await svc.api<{ devices: any[] }>('/api/devices')).devices.find((d) => d.address === '127.0.0.1' && d.parseErrors >= 1));
+    // (Earlier malformed lines from this same address may be the last one counted within the second.)
+    expect(sender.lastParseError).toMatch(/syslog header|CFGLOG body/);
+    expect(Date.parse(sender.lastParseErrorAt)).toBeGreaterThan(Date.now() - 60_000);
     const m = await svc.api<string>('/metrics');
     const received = metricValue(m, 'capwatch_messages_received_total', { source: 'syslog' });
     expect(metricValue(m, 'capwatch_messages_prefiltered_total') + metricValue(m, 'capwatch_messages_parsed_total')).toBe(received);

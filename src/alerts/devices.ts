@@ -14,6 +14,12 @@ CREATE TABLE IF NOT EXISTS devices_seen (
 );
 CREATE INDEX IF NOT EXISTS devices_seen_hostname ON devices_seen(hostname);
 `;
+/** Columns added after the table first shipped: databases created before them get them on open. */
+const ADDED_COLUMNS: Record<string, string> = {
+  parse_errors: 'INTEGER NOT NULL DEFAULT 0',
+  last_parse_error_at: 'INTEGER',
+  last_parse_error: 'TEXT',
+};
 
 export interface SeenDevice {
   address: string;
@@ -22,6 +28,10 @@ export interface SeenDevice {
   firstSeen: Date;
   lastSeen: Date;
   messages: number;
+  /** Lines from this address that looked like command logs but could not be read: a format capwatch misreads. */
+  parseErrors: number;
+  lastParseErrorAt: Date | null;
+  lastParseError: string | null;
 }
 
 interface Row {
@@ -31,6 +41,9 @@ interface Row {
   first_seen: number;
   last_seen: number;
   messages: number;
+  parse_errors: number;
+  last_parse_error_at: number | null;
+  last_parse_error: string | null;
 }
 
 export class SeenDevices {
@@ -38,11 +51,15 @@ export class SeenDevices {
 
   constructor(private readonly db: Database.Database) {
     db.exec(SCHEMA);
+    const have = new Set((db.prepare(`PRAGMA table_info(devices_seen)`).all() as { name: string }[]).map((c) => c.name));
+    for (const [name, type] of Object.entries(ADDED_COLUMNS)) if (!have.has(name)) db.exec(`ALTER TABLE devices_seen ADD COLUMN ${name} ${type}`);
     this.stmts = {
       upsert: db.prepare(
-        `INSERT INTO devices_seen (address, hostname, platform, first_seen, last_seen, messages) VALUES (@address, @hostname, @platform, @at, @at, @messages)
+        `INSERT INTO devices_seen (address, hostname, platform, first_seen, last_seen, messages, parse_errors, last_parse_error_at, last_parse_error)
+         VALUES (@address, @hostname, @platform, @at, @at, @messages, @parseErrors, @errorAt, @error)
          ON CONFLICT(address) DO UPDATE SET hostname = COALESCE(excluded.hostname, hostname), platform = COALESCE(excluded.platform, platform),
-           last_seen = excluded.last_seen, messages = messages + excluded.messages
+           last_seen = excluded.last_seen, messages = messages + excluded.messages, parse_errors = parse_errors + excluded.parse_errors,
+           last_parse_error_at = COALESCE(excluded.last_parse_error_at, last_parse_error_at), last_parse_error = COALESCE(excluded.last_parse_error, last_parse_error)
          RETURNING first_seen`,
       ),
       all: db.prepare(`SELECT * FROM devices_seen ORDER BY last_seen DESC`),
@@ -55,7 +72,17 @@ export class SeenDevices {
     const fresh: SenderCount[] = [];
     this.db.transaction(() => {
       for (const s of senders) {
-        const row = this.stmts.upsert.get({ address: s.address, hostname: s.hostname ?? null, platform: s.platform ?? null, at: t, messages: s.messages }) as { first_seen: number };
+        const errors = s.parseErrors ?? 0;
+        const row = this.stmts.upsert.get({
+          address: s.address,
+          hostname: s.hostname ?? null,
+          platform: s.platform ?? null,
+          at: t,
+          messages: s.messages,
+          parseErrors: errors,
+          errorAt: errors > 0 ? t : null,
+          error: s.lastParseError ?? null,
+        }) as { first_seen: number };
         if (row.first_seen === t) fresh.push(s);
       }
     })();
@@ -85,6 +112,9 @@ export class SeenDevices {
       firstSeen: new Date(r.first_seen),
       lastSeen: new Date(r.last_seen),
       messages: r.messages,
+      parseErrors: r.parse_errors,
+      lastParseErrorAt: r.last_parse_error_at === null ? null : new Date(r.last_parse_error_at),
+      lastParseError: r.last_parse_error,
     }));
   }
 }

@@ -25,6 +25,9 @@ interface Entry {
   platform: string | null;
   lastMessageAt: Date | null;
   messages: number;
+  parseErrors: number;
+  lastParseErrorAt: Date | null;
+  lastParseError: string | null;
   unresolved: number;
   inventory?: InventoryDevice;
   state?: DeviceMirrorJSON;
@@ -38,7 +41,7 @@ function directory(deps: DeviceApiDeps): Entry[] {
     const key = deviceKey({ address, ...(hostname !== null && { hostname }) }).toLowerCase();
     let e = byKey.get(key);
     if (!e) {
-      e = { address, hostname, platform: null, lastMessageAt: null, messages: 0, unresolved: 0 };
+      e = { address, hostname, platform: null, lastMessageAt: null, messages: 0, parseErrors: 0, lastParseErrorAt: null, lastParseError: null, unresolved: 0 };
       byKey.set(key, e);
       if (!byAddress.has(address)) byAddress.set(address, e);
     }
@@ -48,6 +51,11 @@ function directory(deps: DeviceApiDeps): Entry[] {
     const e = entry(s.address, s.hostname);
     e.platform ??= s.platform;
     e.messages += s.messages;
+    e.parseErrors += s.parseErrors;
+    if (s.lastParseErrorAt && (!e.lastParseErrorAt || s.lastParseErrorAt > e.lastParseErrorAt)) {
+      e.lastParseErrorAt = s.lastParseErrorAt;
+      e.lastParseError = s.lastParseError;
+    }
     if (!e.lastMessageAt || s.lastSeen > e.lastMessageAt) e.lastMessageAt = s.lastSeen;
   }
   for (const i of deps.store.deviceIncidentStats()) {
@@ -111,6 +119,9 @@ function deviceJson(e: Entry, check: StoredCheck | undefined) {
     platform: e.platform,
     lastMessageAt: e.lastMessageAt?.toISOString() ?? null,
     messages: e.messages,
+    parseErrors: e.parseErrors,
+    lastParseErrorAt: e.lastParseErrorAt?.toISOString() ?? null,
+    lastParseError: e.lastParseError,
     inInventory: e.inventory !== undefined,
     tags: e.inventory?.tags ?? [],
     believed: {
@@ -178,6 +189,9 @@ const deviceProps = {
   platform: { type: ['string', 'null'] },
   lastMessageAt: { type: ['string', 'null'], format: 'date-time' },
   messages: { type: 'integer' },
+  parseErrors: { type: 'integer', description: 'Lines that looked like command logs but could not be read (a format capwatch misreads)' },
+  lastParseErrorAt: { type: ['string', 'null'], format: 'date-time' },
+  lastParseError: { type: ['string', 'null'], description: 'Why the last such line could not be read' },
   inInventory: { type: 'boolean' },
   tags: strings,
   believed: {

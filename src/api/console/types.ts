@@ -214,6 +214,9 @@ export interface Device {
   platform: string | null;
   lastMessageAt: string | null;
   messages: number;
+  parseErrors: number;
+  lastParseErrorAt: string | null;
+  lastParseError: string | null;
   inInventory: boolean;
   tags: string[];
   believed: { captures: BelievedCapture[]; sessions: BelievedSession[] };

@@ -98,7 +98,13 @@ export function DevicesPage() {
                 </td>
                 <td class="mono nowrap"><Text value={d.address} max={60} /></td>
                 <td><Text value={d.platform} max={20} /></td>
-                <td class="nowrap" title={fmtTime(d.lastMessageAt)}>{fmtAgo(d.lastMessageAt)}<div class="muted">{fmtNum(d.messages)} msgs</div></td>
+                <td class="nowrap" title={fmtTime(d.lastMessageAt)}>{fmtAgo(d.lastMessageAt)}<div class="muted">{fmtNum(d.messages)} msgs</div>
+                  {d.parseErrors > 0 && (
+                    <div class="warn-text" data-testid="parse-errors" title={`${d.lastParseError ?? ''} (${fmtTime(d.lastParseErrorAt)})`}>
+                      {fmtNum(d.parseErrors)} unreadable
+                    </div>
+                  )}
+                </td>
                 <td><BelievedSummary captures={d.believed.captures} sessions={d.believed.sessions} /></td>
                 <td><CheckSummary check={d.lastCheck} /></td>
                 <td><Disagrees device={d} /></td>
