@@ -23,8 +23,8 @@ export const PREFILTER_KEYS = {
   asaIds: ['111008', '111009', '111010'],
   /** Lines without a `%` tag: ISE and Junos. */
   markers: ['CISE_TACACS_Accounting', 'UI_CMDLINE_READ_LINE'],
-  /** tac_plus / tac_plus-ng accounting files, kept when a start / stop / update column is also there. */
-  accountingMarkers: ['task_id=', '\t'],
+  /** tac_plus / tac_plus-ng accounting files (TAB-separated, or tacacsgui's `|!|`), kept with a start / stop / update column. */
+  accountingMarkers: ['task_id=', '\t', '|!|'],
   accountingTypes: ['stop', 'start', 'update'],
   /** NX-OS local accounting log (`…2018:update:…`, `type=update:`, `stop:`). */
   nxosLocalLog: ['update:', 'stop:'],
@@ -32,7 +32,8 @@ export const PREFILTER_KEYS = {
 
 const K = PREFILTER_KEYS;
 const XR_FACILITY = 'MGBL-';
-// A message's own tag sits in its header; later `%`s are body text. Bounds the work a line of `%%%…` costs.
+// A message's own tag sits in its header; later tags are body text. Bounds the work a line of `%%%…` costs: a `%`
+// that starts no tag (`%%`, `100%`) is skipped without counting, since the header parser skips it too.
 const TAG_SEARCH_CHARS = 512;
 const TAG_SEARCH_COUNT = 4;
 
@@ -46,30 +47,37 @@ for (const t of [...K.tags, K.sudoTag, ...K.asaPrefixes]) {
 
 /** True when the line may carry an operator command or a capture / config-session event. */
 export function mayCarryCommand(line: string): boolean {
-  const tags = scanTags(line);
-  if (tags === COMMAND_TAG) return true;
-  // A message with some other Cisco tag (`%LINK-3-UPDOWN`) is none of the untagged formats below: most chatter
-  // leaves here without six more scans of the line.
-  if (tags === OTHER_TAG) return false;
-  for (const m of K.markers) if (line.includes(m)) return true;
-  for (const m of K.accountingMarkers) if (line.includes(m)) return includesAny(line, K.accountingTypes);
-  return includesAny(line, K.nxosLocalLog);
+  const tag = scanTags(line);
+  if (tag === COMMAND_TAG) return true;
+  // The untagged formats below put their marker in the header, before the command. A message with some other Cisco
+  // tag (`%LINK-3-UPDOWN`) is kept only when a marker comes before that tag: most chatter leaves after scanning its
+  // short header, while a command that quotes a tag (`cmd=show log | i %LINK-3-UPDOWN`) is still kept.
+  const end = tag === NO_TAG ? line.length : tag;
+  for (const m of K.markers) if (includesBefore(line, m, end)) return true;
+  for (const m of K.accountingMarkers) if (includesBefore(line, m, end)) return includesAny(line, K.accountingTypes);
+  for (const m of K.nxosLocalLog) if (includesBefore(line, m, end)) return true;
+  return false;
 }
 
-const COMMAND_TAG = 2;
-const OTHER_TAG = 1;
-const NO_TAG = 0;
+/** True when `needle` occurs wholly within line[0, end): a backward search from `end`, so no scan past it. */
+function includesBefore(line: string, needle: string, end: number): boolean {
+  return end >= needle.length && line.lastIndexOf(needle, end - needle.length) >= 0;
+}
 
-/** Whether a command-carrying tag, some other Cisco tag, or none stands near the start of the line. */
+const COMMAND_TAG = -2;
+const NO_TAG = -1;
+
+/** A command-carrying tag near the start of the line (COMMAND_TAG), else where the first other Cisco tag is, or NO_TAG. */
 function scanTags(line: string): number {
   let i = line.indexOf('%');
-  let found = NO_TAG;
-  for (let n = 0; i >= 0 && i < TAG_SEARCH_CHARS && n < TAG_SEARCH_COUNT; n++) {
+  let first = NO_TAG;
+  for (let n = 0; i >= 0 && i < TAG_SEARCH_CHARS && n < TAG_SEARCH_COUNT; i = line.indexOf('%', i + 1)) {
     if (tagAt(line, i + 1)) return COMMAND_TAG;
-    if (isCiscoTag(line, i + 1)) found = OTHER_TAG;
-    i = line.indexOf('%', i + 1);
+    if (!isCiscoTag(line, i + 1)) continue;
+    if (first === NO_TAG) first = i;
+    n++;
   }
-  return found;
+  return first;
 }
 
 /**
@@ -83,7 +91,7 @@ export function hasCommandTag(line: string): boolean {
 const MAX_TAG_CHARS = 80;
 
 /**
- * `FAC(-SUB)*-SEV-MNEMONIC` at `at` (just past a `%`): segments of A–Z, 0–9, `_`; a later one a single
+ * `FAC(-SUB)*-SEV-MNEMONIC:` at `at` (just past a `%`): segments of A–Z, 0–9, `_`; a later one a single
  * severity digit 0–7 with a mnemonic after it. A linear scan, not a regex: crafted input cannot make it backtrack.
  */
 function isCiscoTag(line: string, at: number): boolean {
@@ -106,7 +114,9 @@ function isCiscoTag(line: string, at: number): boolean {
       segLen++;
     } else break;
   }
-  return sevAt > 0 && (sevAt < segment - 1 || segLen > 0);
+  // As in the header parser, a tag ends at its colon (`%LINK-3-UPDOWN:`, `%ASA-6-302013 :`); `%A-5-B%…` is no tag.
+  const colon = line.charCodeAt(p) === 58 || (line.charCodeAt(p) === 32 && line.charCodeAt(p + 1) === 58);
+  return colon && sevAt > 0 && (sevAt < segment - 1 || segLen > 0);
 }
 
 function tagAt(line: string, at: number): boolean {

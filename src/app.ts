@@ -8,6 +8,7 @@ import { AuditLog } from './alerts/audit.js';
 import { isStorageError, StoreGuard } from './alerts/guard.js';
 import { fileBytes, Retention } from './alerts/retention.js';
 import { SeenDevices } from './alerts/devices.js';
+import { deviceTrust, type DeviceTrust } from './alerts/trust.js';
 import { Changes } from './alerts/changes.js';
 import { IncidentBook, type IncidentUpdate } from './alerts/incidents.js';
 import { deviceName } from './alerts/json.js';
@@ -37,7 +38,7 @@ import { startUdp } from './sources/udp.js';
 import { Poller } from './poll/index.js';
 import { startTacacsService } from './tacacs/index.js';
 import { warmUp } from './warmup.js';
-import type { Confirmation, Detection, Incident } from './types.js';
+import type { Confirmation, Detection, DeviceRef, Incident } from './types.js';
 
 export interface RunningApp {
   readonly http: { host: string; port: number; url: string };
@@ -119,12 +120,13 @@ export function buildDetection(
  * The alert half, shared by `serve` and `capwatch sweep`: incidents grouped and stored, each queued for the chat
  * targets in the same transaction. The notifier sends only once started.
  */
-export function buildAlerting(config: Config, store: Store, log: Logger, metrics: Metrics) {
+export function buildAlerting(config: Config, store: Store, log: Logger, metrics: Metrics, trust?: (device: DeviceRef, nowMs: number) => DeviceTrust) {
   const notifier = new Notifier(store, config.notify, {
     ...deliveryOptions(config.notifyDelivery),
     ...(config.http.publicUrl && { publicUrl: config.http.publicUrl }),
     log,
     metrics,
+    ...(trust && { trust }),
   });
   const book = new IncidentBook(store, {
     windowMs: config.incidents.windowSeconds * 1000,
@@ -152,7 +154,16 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
   let saveState = () => {};
   let poller: Poller | undefined;
   try {
-    const { notifier, book } = buildAlerting(config, store, component('notify'), metrics);
+    const seen = new SeenDevices(store.database);
+    // Alerts about real devices go first: in the inventory, or heard from before a flood could have invented them.
+    const trust = deviceTrust(
+      {
+        inInventory: (device) => poller?.describe(device) !== undefined,
+        heardBefore: (device, beforeMs) => seen.heardBefore(device, beforeMs) || store.hadIncidentBefore(device, beforeMs),
+      },
+      config.notifyDelivery.knownDeviceAfterMinutes * 60_000,
+    );
+    const { notifier, book } = buildAlerting(config, store, component('notify'), metrics, trust);
     const changes = new Changes();
     const audit = new AuditLog(store.database, (entry) => changes.publish({ type: 'audit', entry }));
     /** Chat targets and live watchers hear of an incident change that carries no new detection. */
@@ -246,7 +257,6 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     }, config.expected.checkIntervalSeconds * 1000).unref();
     stopTimers.push(() => clearInterval(expiryTimer));
     for (const { state } of store.deviceStates()) detector.state.restore(state);
-    const seen = new SeenDevices(store.database);
     new Gauge({
       name: 'capwatch_devices',
       help: 'Devices by whether they sent anything in the last 15 minutes (active) or only before that, within 7 days (silent)',

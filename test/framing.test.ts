@@ -100,10 +100,17 @@ describe('SyslogFramer', () => {
   });
 
   it('bounds a lying octet count: too large is oversize and skipped; within the maximum it waits, then ends truncated', () => {
-    const liar = run([buf(`9999999 <13>short\n${a}\n`)]);
-    expect(liar.errors).toEqual(['oversize']);
-    expect(liar.frames).toEqual([]); // the next ~10 MB of this stream belong to the claimed frame
-    expect(liar.maxPending).toBe(0);
+    // A count too large to keep is skipped only up to the next LF-framed message (`LF <digit`), which it used to swallow
+    // with the next ~10 MB of the stream (fuzz: `9999999 <13>short` then a good line), however the stream is cut.
+    const lie = buf(`9999999 <13>short\n${a}\n${b}\n`);
+    for (let i = 0; i <= lie.length; i++) {
+      const liar = run([lie.subarray(0, i), lie.subarray(i)]);
+      expect(liar.errors, `cut at ${i}`).toEqual(['oversize']);
+      expect(liar.frames, `cut at ${i}`).toEqual([a, b]);
+      // Nothing of the claimed frame is held: at most the part of a line that the cut left for the next read.
+      expect(liar.maxPending).toBeLessThanOrEqual(Math.max(a.length, b.length) + 1);
+    }
+    expect(run([...lie].map((x) => Buffer.from([x]))).frames).toEqual([a, b]);
 
     const r = run([buf(`${octet(a)}60000 <13>short\n${b}\n`)]);
     expect(r.frames).toEqual([a]);

@@ -241,6 +241,15 @@ describe('normalizeCommand: hostile input', () => {
     expect(n(' <cr>')).toBe('<cr>');
   });
 
+  it('expands a short command however much whitespace pads it (fuzz: idempotence broke past 4,096 characters)', () => {
+    // The length cap looked at the raw text, so `int` + 4,000 spaces + `monitor` stayed `int monitor`, and normalising
+    // that again gave `interface monitor`: padding was a way to keep `mon cap X start` from reading as a capture.
+    const padded = `int${' '.repeat(4100)}monitor${' '.repeat(10)}monitor x`;
+    expect(n(padded)).toBe('interface monitor monitor x');
+    expect(n(n(padded))).toBe(n(padded));
+    expect(n(`mon${' '.repeat(5000)}cap CAP start`)).toBe('monitor capture CAP start');
+  });
+
   it('returns a 100 KB line whitespace-normalised, quickly', () => {
     const big = 'mon cap x  int gi1 b '.repeat(5000);
     const t0 = performance.now();

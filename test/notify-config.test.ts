@@ -7,7 +7,7 @@ describe('notify config', () => {
   it('defaults to no targets and the documented delivery timings', () => {
     const c = buildConfig({});
     expect(c.notify).toEqual([]);
-    expect(c.notifyDelivery).toEqual({ timeoutSeconds: 10, maxAgeMinutes: 60, batchSeconds: 2, drainSeconds: 5, retryBaseMs: 1000, maxRetryDelaySeconds: 300 });
+    expect(c.notifyDelivery).toEqual({ timeoutSeconds: 10, maxAgeMinutes: 60, batchSeconds: 2, drainSeconds: 5, retryBaseMs: 1000, maxRetryDelaySeconds: 300, stormThreshold: 20, stormWindowSeconds: 60, digestSeconds: 60, knownDeviceAfterMinutes: 60 });
   });
 
   it('takes URLs and secrets from the environment and gives PagerDuty its events URL', () => {

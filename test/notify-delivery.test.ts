@@ -112,7 +112,7 @@ describe('delivery to each service', () => {
         expect(req.headers['x-capwatch-signature']).toMatch(/^sha256=[0-9a-f]{64}$/);
         break;
     }
-    expect(notifier.deliveries(u.incident.id)).toEqual([{ target: `t-${type}`, status: 'delivered', attempts: 1, lastError: null, deliveredAt: expect.any(String) }]);
+    expect(notifier.deliveries(u.incident.id)).toEqual([{ target: `t-${type}`, status: 'delivered', attempts: 1, lastError: null, deliveredAt: expect.any(String), digest: null }]);
   });
 });
 

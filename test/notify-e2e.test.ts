@@ -105,3 +105,42 @@ describe('notifications from the running service', () => {
     expect(only.stdout.trim().split('\n')).toHaveLength(1);
   }, 60_000);
 });
+
+describe('a spoofed flood with a chat target', () => {
+  it('2,000 incidents from never-seen hostnames become digests; a real device in the inventory is alerted ahead of them', async () => {
+    const hook = await startChatServer({ status: 204 });
+    cleanups.push(() => hook.close());
+    const svc = await startService({
+      config: {
+        http: { publicUrl: 'https://capwatch.example' },
+        // Slack's pace: the flood would queue for half an hour one by one.
+        notify: [{ name: 'soc-hook', type: 'webhook', url: hook.url, secret: 'hmac-key', ratePerSecond: 1 }],
+        notifyDelivery: { stormThreshold: 20, stormWindowSeconds: 60, digestSeconds: 3 },
+        inventory: { devices: [{ name: 'real-rtr1', address: '127.0.0.67', platform: 'iosxe', username: 'admin', password: 'unused' }] },
+        poll: { confirmOnAlert: false },
+      },
+    });
+    cleanups.push(() => svc.stop());
+    const flood = Array.from({ length: 2000 }, (_, i) => `<189>${i}: spoof-${i}: *Dec  4 10:00:00.001: %PARSER-5-CFGLOG_LOGGEDCMD: User:ghost${i}  logged command:monitor capture C${i} start`);
+    await svc.sendSyslog(flood, '127.0.0.99');
+    await svc.sendSyslog(['<189>1: real-rtr1: *Dec  4 10:00:01.001: %PARSER-5-CFGLOG_LOGGEDCMD: User:mallory  logged command:monitor capture REAL start'], '127.0.0.67');
+    await eventually(async () => (await svc.api('/api/incidents/counts')).total === 2001, 60_000);
+
+    const bodies = () => hook.received.map((r) => JSON.parse(r.body));
+    const digests = await eventually(() => {
+      const d = bodies().filter((b) => b.event === 'incidents.digest');
+      const alone = bodies().filter((b) => b.event === 'incident.opened' && b.incident.device.startsWith('spoof-')).length;
+      return d.reduce((n, b) => n + b.digest.incidents, 0) + alone === 2000 && d;
+    }, 60_000);
+    const sent = bodies();
+    const real = sent.findIndex((b) => b.event === 'incident.opened' && b.incident.device === 'real-rtr1');
+    // Ahead of it: at most the burst of the storm's first incidents, sent before there was a storm to see.
+    expect(real).toBeGreaterThanOrEqual(0);
+    expect(real).toBeLessThan(5);
+    expect(sent.findIndex((b) => b.event === 'incidents.digest')).toBeGreaterThan(real);
+    expect(digests.length).toBeLessThanOrEqual(3);
+    expect(sent.length).toBeLessThan(30);
+    const m = await svc.api<string>('/metrics');
+    expect(Number(/^capwatch_notify_digested_total\{target="soc-hook"\} (\d+)$/m.exec(m)?.[1])).toBeGreaterThan(1900);
+  }, 120_000);
+});

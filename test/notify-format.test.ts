@@ -3,8 +3,8 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { escape } from '../src/notify/escape.js';
-import { formatters } from '../src/notify/formats/index.js';
-import type { NotifyTarget, RenderInput, TargetType } from '../src/notify/types.js';
+import { digestFormatters, formatters } from '../src/notify/formats/index.js';
+import type { DigestInput, NotifyTarget, RenderInput, TargetType } from '../src/notify/types.js';
 import type { Detection, Incident } from '../src/types.js';
 import { commandEvent } from './helpers/command-event.js';
 
@@ -99,6 +99,50 @@ describe.each(TYPES)('%s formatter', (type) => {
     const r = formatters[type](input(type, many));
     const body = JSON.parse(r.body);
     checkShape(type, body, r.body, many);
+  });
+});
+
+describe.each(TYPES)('%s storm digest', (type) => {
+  const samples = Array.from({ length: 5 }, (_, n) => ({
+    ...incident([detection(`${HOSTILE} ${'<&@*['.repeat(20_000)}`, { user: HOSTILE, host: HOSTILE })], HOSTILE, `${HOSTILE}-${n}`),
+    id: `7d1c6f0e-0000-4000-8000-00000000000${n}`,
+  }));
+  const digest: DigestInput = {
+    digest: { id: 'dg-1', target: type, openedAt: Date.parse('2026-03-03T10:00:00Z'), closesAt: Date.parse('2026-03-03T10:01:00Z'), incidents: 4321, devices: 4300, users: 4321, bySeverity: { critical: 21, high: 4300 }, sampleIds: samples.map((i) => i.id) },
+    samples,
+    publicUrl: 'https://capwatch.example',
+    deliveryId: 'del-9',
+    now: new Date('2026-03-03T10:01:00Z'),
+    target: { name: type, type, url: `http://127.0.0.1:9/${type}/T0/B0/XXXX`, secret: 's3cret-key' },
+  };
+
+  it('counts the storm, lists samples inert, stays within the service limits', () => {
+    const r = digestFormatters[type](digest);
+    const body = JSON.parse(r.body);
+    const all = strings(body).join('\n');
+    for (const bad of FORBIDDEN[type]) expect(all, `${type} must not match ${bad}`).not.toMatch(bad);
+    if (type === 'webhook') {
+      expect(body).toMatchObject({ id: 'del-9', event: 'incidents.digest', digest: { id: 'dg-1', incidents: 4321, devices: 4300, bySeverity: { critical: 21, high: 4300 } } });
+      expect(body.digest.samples).toHaveLength(5);
+      expect(Buffer.byteLength(r.body)).toBeLessThanOrEqual(1024 * 1024);
+      return;
+    }
+    if (type === 'pagerduty') {
+      expect(body).toMatchObject({ routing_key: 's3cret-key', event_action: 'trigger', dedup_key: 'digest-dg-1', payload: { severity: 'critical', class: 'storm-digest' } });
+      expect(Buffer.byteLength(r.body)).toBeLessThanOrEqual(512 * 1024);
+      return;
+    }
+    expect(all).toContain('4321 T1040 incidents from 4300 never-seen devices');
+    expect(all).toContain('…and 4316 more');
+    expect(all).toContain('https://capwatch.example/#/incidents?range=custom&from=2026-03-03T10%3A00Z');
+    if (type === 'slack') for (const b of body.blocks) if (b.text) expect(b.text.text.length).toBeLessThanOrEqual(3000);
+    if (type === 'discord') expect(body.embeds[0].description.length).toBeLessThanOrEqual(4096);
+    if (type === 'teams') expect(Buffer.byteLength(r.body)).toBeLessThanOrEqual(28_000);
+    if (type === 'googlechat') {
+      expect(Buffer.byteLength(r.body)).toBeLessThanOrEqual(32_000);
+      expect(body.thread.threadKey).toBe('dg-1');
+    }
+    if (type === 'mattermost') expect(body.text.length).toBeLessThanOrEqual(16383);
   });
 });
 

@@ -523,13 +523,30 @@ describe('hostile text', () => {
     }
   });
 
-  it('control and display-spoofing characters in user and command become spaces', () => {
+  it('control and display-spoofing characters become spaces between words and U+FFFD inside one', () => {
     const r = rec('<189>1: Mar  3 10:00:01 UTC: %PARSER-5-CFGLOG_LOGGEDCMD: User:ev\u001be  logged command:monitor\u0085session 1\u202e source interface Gi1\u0007');
-    expect(r.user).toBe('ev e');
+    expect(r.user).toBe('ev\ufffde');
     expect(r.command).toBe('monitor session 1  source interface Gi1');
     const t = rec('Nov 22 09:40:00\t10.0.0.7\tev\u0000e\ttty2\t192.0.2.50\tstop\ttask_id=1\tcmd=mon\u2028cap X start <cr>');
-    expect(t.user).toBe('ev e');
+    expect(t.user).toBe('ev\ufffde');
     expect(t.command).toBe('mon cap X start');
+  });
+
+  it('reads only the tags devices print, the ones the pre-filter keeps (fuzz: `%ARSER-5-CFGLOG_LOGGEDCMD`)', () => {
+    const body = 'User:aninchat  logged command:ip address 192.2.21.1 255.255.255.0';
+    expect(extract(`<189>1: r1: 1: Mar  3 10:00:01 UTC: %ARSER-5-CFGLOG_LOGGEDCMD: ${body}`)).toBeNull();
+    expect(extract(`<189>1: r1: 1: Mar  3 10:00:01 UTC: %XSYS-5-CONFIG_I: Configured from console by eve on vty0`)).toBeNull();
+    expect(extract(`<189>1: r1: 1: Mar  3 10:00:01 UTC: %AAA-5-AAA_ACCOUNTING_MESSAGE: update:10.0.0.1@pts/0:eve:show clock (SUCCESS)`)).toBeNull();
+    expect(extract(`<166>Nov 22 10:06:00 fw1 : %ASA-X-5-111009: User 'eve' executed cmd: show run`)).toBeNull();
+    expect(rec(`<189>1: r1: 1: Mar  3 10:00:01 UTC: %PARSER-5-CFGLOG_LOGGEDCMD: ${body}`).command).toBe('ip address 192.2.21.1 255.255.255.0');
+    expect(rec('<189>1: RP/0/RSP0/CPU0:Mar  3 10:00:01.101 UTC: config[65000]: %MGBL-SYS-5-CONFIG_I : Configured from console by eve on vty0 (192.0.2.50)').type).toBe('config-end');
+  });
+
+  it('a control character inside a capture name keeps the name one word (fuzz: `A\\u00009`)', () => {
+    // It was a space: `monitor capture A 9 start` matched no rule, so the capture started unseen and uncounted.
+    const line = '<189>1: r1: 1: Nov 22 10:06:00.000 UTC: %PARSER-5-CFGLOG_LOGGEDCMD: User:eve  logged command:monitor capture A\u00009 start';
+    expect(rec(line).command).toBe('monitor capture A\ufffd9 start');
+    for (const c of ['\u0007', '\u001b', '\u202e']) expect(rec(line.replace('\u0000', c)).command).toBe('monitor capture A\ufffd9 start');
   });
 
   it('large crafted bodies finish quickly', () => {

@@ -77,6 +77,32 @@ describe('mayCarryCommand', () => {
     for (const line of drop) expect(mayCarryCommand(line), line).toBe(false);
   });
 
+  it('keeps an untagged record whose command quotes a Cisco tag (fuzz: a %HMM tag after a tac_plus stop)', () => {
+    // Any Cisco tag used to mean "chatter" even after an accounting record's own markers: `cmd=… # %LINK-1-X`
+    // hid a command from every format without a tag of its own (tac_plus, ISE, Junos, the NX-OS local log).
+    const keep = [
+      'Nov 22 10:06:00\t10.0.0.1\tadmin\ttty2\t192.0.2.10\tstop\t<186>May  2 15:21:27 10.100.0.33 : 2023 May  2 15:21:27.206 UTC: %HMM-2-DUP_HOSTS:  hmm [27877]',
+      'Nov 22 09:32:26\t10.0.0.1\teve\ttty2\t192.0.2.10\tstop\ttask_id=43\tservice=shell\tcmd=run bash tcpdump -i eth1 -w /bootflash/x.pcap # %LINK-3-UPDOWN <cr>',
+      logLine('ise-elastic-tacacs-accounting.log', '3300 NOTICE').replace('show mac-address-table', 'monitor capture CAP start ! %LINK-3-UPDOWN'),
+      "<189>Nov 22 10:06:00 mx1 mgd[1]: UI_CMDLINE_READ_LINE: User 'eve', command 'set forwarding-options analyzer a description %LINK-3-UPDOWN '",
+      '17882650:Mon Jul 30 13:02:18 2018:update:10.0.0.1@pts/2:eve:configure terminal ; monitor session 1 ; description %LINK-3-UPDOWN (SUCCESS)',
+    ];
+    for (const line of keep) expect(mayCarryCommand(line), line).toBe(true);
+  });
+
+  it("keeps tacacsgui's |!| lines whatever their AV pairs (fuzz: a NUL inside task_id= hid the line)", () => {
+    const line = '2020-07-08 08:42:51 +0000|!|192.168.179.252|!||!|tty0|!|async|!|stop|!|t\u0000ask_id=25|!|timezone=BST|!|service=shell|!|cmd=monitor capture CAP start <cr>';
+    expect(mayCarryCommand(line)).toBe(true);
+    expect(mayCarryCommand(line.replace('|!|t\u0000ask_id=25', ''))).toBe(true);
+  });
+
+  it('looks past percent signs that start no tag (fuzz: `%%%%%%PARSER-5-CFGLOG_LOGGEDCMD`)', () => {
+    // The header parser finds the tag behind them, so the pre-filter must too; it used to give up after four `%`.
+    for (const head of ['%%%%%%', '100% 100% 100% 100% ', '%a %b %c %d %e ']) {
+      expect(mayCarryCommand(`${head}%PARSER-5-CFGLOG_LOGGEDCMD: User:aninchat  logged command:distance site-registrations 250`)).toBe(true);
+    }
+  });
+
   it('drops most of a mixed real corpus', () => {
     const all = logFixtureNames().flatMap((n) => logLines(n));
     const dropped = all.filter((l) => !mayCarryCommand(l)).length;

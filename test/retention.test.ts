@@ -41,8 +41,8 @@ describe('retention', () => {
       store.saveIncident(i, detections, true);
     }
     const outbox = new Outbox(store.database);
-    outbox.enqueue('m1', 'old-open', 'slack', NOW.getTime() - 30 * DAY, NOW.getTime() - 30 * DAY);
-    outbox.enqueue('m2', 'old-open', 'teams', NOW.getTime() - 30 * DAY, NOW.getTime() - 30 * DAY);
+    outbox.enqueue('m1', 'old-open', 'slack', NOW.getTime() - 30 * DAY, NOW.getTime() - 30 * DAY, 0);
+    outbox.enqueue('m2', 'old-open', 'teams', NOW.getTime() - 30 * DAY, NOW.getTime() - 30 * DAY, 0);
     store.database.prepare(`UPDATE notify_outbox SET status = 'delivered' WHERE id = 'm1'`).run();
     const audit = new AuditLog(store.database);
     audit.record({ actor: { name: 'alice' }, action: 'login', details: {}, at: new Date(NOW.getTime() - 500 * DAY) });

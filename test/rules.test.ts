@@ -127,6 +127,15 @@ describe('facts', () => {
     expect(file!.facts).toMatchObject({ capture: 'tftp', file: 'flash:tftp.pcap' });
   });
 
+  it('the file location is found after the other file options, and a command of 10,000 `file`s is judged quickly (fuzz)', () => {
+    const facts = (c: string) => detectOne(ev(c))[0]!.facts;
+    expect(facts('monitor capture C file buffer-size 10 ring 2 location flash:a.pcap').file).toBe('flash:a.pcap');
+    expect(facts('monitor capture C interface Gi1 both file size 5 location flash:b.pcap').file).toBe('flash:b.pcap');
+    const t0 = performance.now();
+    expect(facts(`monitor capture C ${'file '.repeat(10_000)}x`).capture).toBe('C');
+    expect(performance.now() - t0).toBeLessThan(200);
+  });
+
   it('start carries what the state knows about the capture', () => {
     const out = detectAll([ev('monitor capture TEST interface GigabitEthernet1 IN'), ev('monitor capture TEST start')]);
     expect(out[0]![0]!.facts).toEqual({ capture: 'TEST', interfaces: 'GigabitEthernet1', direction: 'in' });

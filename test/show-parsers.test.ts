@@ -411,6 +411,35 @@ describe('hostile input', () => {
     expect(crafted.destinations).toEqual(['Gi1']);
   });
 
+  /** Everything `capwatch inspect` does with a file, timed in CPU ms. */
+  function inspectMs(platform: Platform, text: string): number {
+    const before = process.cpuUsage();
+    parseShowOutputs(platform, splitTranscript(text));
+    isRejected(text);
+    const d = process.cpuUsage(before);
+    return (d.user + d.system) / 1000;
+  }
+
+  it('lines of blanks just under the line limit take linear time (fuzz: 399 ms for 32 such lines)', () => {
+    // `\s+$` and the pager pattern's leading `\s*` were retried at every blank of the line: quadratic.
+    const blanks = `${' '.repeat(2040)}x\n`.repeat(32);
+    for (const p of platforms) expect(inspectMs(p, blanks)).toBeLessThan(100);
+    expect(parseShowOutputs('nxos', [{ command: 'show monitor session all', output: 'session 1\n  --More--  state : up\n' }]).sessions[0]!.active).toBe(true);
+  });
+
+  it('an ASA state bracket followed by blanks takes linear time (fuzz: `[a` + 2,000 blanks per line)', () => {
+    // The state's lazy `[A-Za-z ]*?` and the `\s*` after it shared the blanks and backtracked over every split.
+    expect(inspectMs('asa', `capture c type raw-data interface inside [a${' '.repeat(2000)}x\n`.repeat(32))).toBeLessThan(100);
+    const f = parseShowOutputs('asa', [{ command: 'show capture', output: 'capture A type raw-data interface inside [Buffer  Full - 524 bytes]\ncapture B type raw-data interface inside [ Capturing \u2013 0 bytes ]' }]);
+    expect(f.captures.map((c) => [c.name, c.active])).toEqual([['A', false], ['B', true]]);
+  });
+
+  it('a run of carriage returns takes linear time (fuzz: 64 KB of CR took 4 s)', () => {
+    // `split(/\r*\n/)` rescanned the run from each CR.
+    expect(inspectMs('iosxe', `${'\r'.repeat(65_000)}x`)).toBeLessThan(100);
+    expect(splitTranscript('r1#show monitor capture\r\r\n\rStatus Information for Capture C\r\n')[0]).toEqual({ command: 'show monitor capture', output: 'Status Information for Capture C\n' });
+  });
+
   it('an oversized line is skipped, not parsed', () => {
     const f = parseShowOutputs('asa', [{ command: 'show capture', output: `capture BIG type raw-data interface ${'x'.repeat(5000)} [Capturing - 1 bytes]\ncapture OK type raw-data interface inside [Capturing - 1 bytes]` }]);
     expect(f.captures.map((c) => c.name)).toEqual(['OK']);

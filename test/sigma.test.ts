@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseCondition } from '../src/detect/sigma/condition.js';
 import { RuleIndex } from '../src/detect/sigma/dispatch.js';
 import { loadRules, RuleLoadError } from '../src/detect/sigma/load.js';
 import type { Rule } from '../src/detect/sigma/types.js';
@@ -203,6 +204,21 @@ describe('conditions', () => {
     expect(hits(rule('1 of them'), ev('delta'))).toBe(false);
     expect(hits(rule('all of them'), ev('alpha beta gamma'))).toBe(true);
     expect(hits(rule('all of them'), ev('alpha beta'))).toBe(false);
+  });
+
+  it('a condition nested 2,257 levels deep is refused with a reason, not a stack overflow (fuzz)', () => {
+    const deep = `${'( not '.repeat(2257)}sel_a${')'.repeat(2257)}`;
+    expect(() => parseCondition(deep, ['sel_a'])).toThrow(/^condition nests deeper than 100 levels$/);
+    expect(parseCondition(`${'('.repeat(100)}sel_a${')'.repeat(100)}`, ['sel_a'])).toEqual({ op: 'sel', name: 'sel_a' });
+  });
+
+  it('a pattern with many wildcards matches long selection names in bounded time (fuzz: `1 of a*a*…c` hung)', () => {
+    const names = ['a'.repeat(60), `${'a'.repeat(60)}b`, 'sel_x', 'filter_y'];
+    const t0 = performance.now();
+    expect(() => parseCondition(`1 of ${'a*'.repeat(30)}c`, names)).toThrow(/matches no selection/);
+    expect(performance.now() - t0).toBeLessThan(200);
+    expect(parseCondition('1 of *_y', names)).toEqual({ op: 'of', all: false, names: ['filter_y'] });
+    expect(parseCondition('all of s*l_?', [...names, 'sel_?'])).toEqual({ op: 'of', all: true, names: ['sel_?'] });
   });
 });
 

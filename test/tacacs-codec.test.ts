@@ -220,8 +220,8 @@ describe('from AV pairs to a device record', () => {
     const evil = req(['task_id=1', 'cmd=monitor capture CAP start\r\nFAKE LOG LINE\u202e'], 0x04, { user: 'ev\u0007il\nroot', port: 'tty\u00002' });
     const r = accountingDeviceRecord(evil);
     expect(r?.command).toBe('monitor capture CAP start FAKE LOG LINE');
-    expect(r?.user).toBe('ev il root');
-    expect(r?.line).toBe('tty 2');
+    expect(r?.user).toBe('ev\ufffdil root');
+    expect(r?.line).toBe('tty\ufffd2');
     expect(renderAccounting(evil, '192.0.2.1')).not.toMatch(/[\u0000-\u0008\u000a-\u001f\u202e]/);
   });
   it('keeps invalid flag combinations as records (tac_plus precedence) so a capture is still seen', () => {

@@ -43,10 +43,12 @@ export function normalizeCommand(text: string, platform?: Platform): NormalizedC
   const typed = start > 0 ? words.slice(start) : words;
   const doPrefix = start > 0;
   const view = viewOf(platform);
-  if (view < 0 || typed.length === 0 || typed.length > MAX_TOKENS || text.length > MAX_CHARS) {
-    return { command: typed.join(' '), doPrefix };
+  const joined = typed.join(' ');
+  // The limit applies to the command, not to its padding: `mon` + 5,000 spaces + `cap` is still `monitor capture`.
+  if (view < 0 || typed.length === 0 || typed.length > MAX_TOKENS || joined.length > MAX_CHARS) {
+    return { command: joined, doPrefix };
   }
-  return { command: expand(typed, view, platform === 'nxos') ?? typed.join(' '), doPrefix };
+  return { command: expand(typed, view, platform === 'nxos') ?? joined, doPrefix };
 }
 
 /** The keyword view for a platform; -1 for platforms whose CLI is not modelled (their lines stay as typed). */

@@ -34,29 +34,37 @@ export function extractRecord(msg: SyslogMessage, opts?: ExtractOptions): Device
   }
 }
 
+/**
+ * The tag exactly as the device prints it (IOS-XR may put `MGBL-` in front), as the pre-filter keys on it: a look-alike
+ * such as `%ARSER-5-CFGLOG_LOGGEDCMD` is no device's message, and reading it would make the pre-filter's keys wrong.
+ */
+function tagIs(tag: MessageTag, text: string): boolean {
+  return tag.text === text || tag.text === `MGBL-${text}`;
+}
+
 function fromTag(tag: MessageTag, body: string, opts: ExtractOptions | undefined): DeviceRecord | ParseFailure | null {
   switch (tag.mnemonic) {
     case 'CFGLOG_LOGGEDCMD':
-      return cfglogRecord(body);
+      return tagIs(tag, 'PARSER-5-CFGLOG_LOGGEDCMD') ? cfglogRecord(body) : null;
     case 'CONFIG_I':
     case 'CONFIG_P':
-      return tag.text.endsWith(`SYS-5-${tag.mnemonic}`) ? configEndRecord(tag, body) : null;
+      return tagIs(tag, `SYS-5-${tag.mnemonic}`) ? configEndRecord(tag, body) : null;
     case 'AAA_ACCOUNTING_MESSAGE':
-      return nxosAccountingRecord(body);
+      return tagIs(tag, 'AAA-6-AAA_ACCOUNTING_MESSAGE') ? nxosAccountingRecord(body) : null;
     case 'VSHD_SYSLOG_CONFIG_I':
-      return nxosConfigEndRecord(body);
+      return tagIs(tag, 'VSHD-5-VSHD_SYSLOG_CONFIG_I') ? nxosConfigEndRecord(body) : null;
     case 'SYSTEM_MSG':
-      return tag.facility === 'AUTHPRIV' ? nxosSudoRecord(body) : null;
+      return tagIs(tag, 'AUTHPRIV-5-SYSTEM_MSG') ? nxosSudoRecord(body) : null;
     case 'LOG':
       return tag.facility === 'HA_EM' ? eemRecord(body, opts?.eemApplets) : null;
     case 'CMD':
-      return tag.facility === 'ACCOUNTING' ? eosAccountingRecord(body) : null;
+      return tagIs(tag, 'ACCOUNTING-6-CMD') ? eosAccountingRecord(body) : null;
     case JUNOS_CLI:
       return junosRecord(body);
     case '111008':
     case '111009':
     case '111010':
-      return ASA_FACILITIES.has(tag.facility) ? asaRecord(tag.mnemonic, body) : null;
+      return ASA_FACILITIES.has(tag.facility) && tag.text === `${tag.facility}-${tag.severity}-${tag.mnemonic}` ? asaRecord(tag.mnemonic, body) : null;
     default:
       return tag.facility === 'BUFCAP' ? capturePointRecord(tag, body) : null;
   }

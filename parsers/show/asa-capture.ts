@@ -5,8 +5,9 @@
 import type { CaptureNote } from './capture-note.js';
 
 const LINE = /^capture\s+(\S+)\s+(.*)$/;
-// Cisco's documentation prints an EN DASH where devices print '-'.
-const STATE = /\[\s*([A-Za-z][A-Za-z ]*?)\s*[-\u2013]\s*\d+\s*bytes\s*\]/;
+// Cisco's documentation prints an EN DASH where devices print '-'. The state is words joined by spaces, so the
+// blanks after it belong to `\s*` alone: a lazy `[A-Za-z ]*?` shared them with it and backtracked quadratically.
+const STATE = /\[\s*([A-Za-z]+(?: +[A-Za-z]+)*)\s*[-\u2013]\s*\d+\s*bytes\s*\]/;
 
 export function parseAsaCaptures(command: string, lines: readonly string[]): CaptureNote[] {
   const notes: CaptureNote[] = [];

@@ -4,7 +4,9 @@
 /** No real show-output line comes near this; longer lines are hostile or binary and are skipped (keeps regexes linear). */
 export const MAX_LINE = 2048;
 
-const PAGER = /\s*(?:--More--|<--- More --->|---\(more(?: \d+%)?\)---)[\s\b]*/g;
+// The prompt and what follows it; the blanks before it are trimmed by `removePager`: a leading `\s*` here would be
+// tried at every blank of a line of blanks, quadratic in the line (2,048 blanks × 32 lines took 400 ms).
+const PAGER = /(?:--More--|<--- More --->|---\(more(?: \d+%)?\)---)[\s\b]*/g;
 // eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 // eslint-disable-next-line no-control-regex
@@ -15,9 +17,22 @@ export function splitLines(text: string): string[] {
   const out: string[] = [];
   for (const raw of text.split(/\r*\n\r*|\r+/)) {
     if (raw.length > MAX_LINE) continue;
-    out.push(raw.replace(ANSI, '').replace(PAGER, ' ').replace(CONTROL, '').replace(/\s+$/, ''));
+    // trimEnd, not `/\s+$/`: that regex, too, is quadratic on a line of blanks.
+    out.push(removePager(raw.replace(ANSI, '')).replace(CONTROL, '').trimEnd());
   }
   return out;
+}
+
+/** Each pager prompt, with the blanks around it, becomes one space. */
+function removePager(line: string): string {
+  if (!line.includes('--')) return line;
+  let out = '';
+  let from = 0;
+  for (const m of line.matchAll(PAGER)) {
+    out += `${line.slice(from, m.index).trimEnd()} `;
+    from = m.index + m[0].length;
+  }
+  return from === 0 ? line : out + line.slice(from);
 }
 
 const NOISE = [

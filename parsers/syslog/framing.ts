@@ -45,6 +45,8 @@ export class SyslogFramer {
   /** Positions of the next LF / NUL in the current chunk (-1: none left; -2: not searched yet). */
   private nextLf = -2;
   private nextNul = -2;
+  /** SKIP_COUNTED: how much of `LF <` the previous chunk ended with (0: none, 1: LF, 2: LF and `<`). */
+  private skipTail = 0;
 
   constructor(opts: { maxFrameBytes: number }) {
     this.max = opts.maxFrameBytes;
@@ -140,6 +142,14 @@ export class SyslogFramer {
         }
         case SKIP_COUNTED: {
           const k = Math.min(this.remaining, n - pos);
+          const next = this.lineFrameStart(chunk, pos, pos + k);
+          if (next >= 0) {
+            // The count was a lie: `9999999 <…` in a stream of LF-framed lines would swallow the next 10 MB of it.
+            this.remaining = 0;
+            this.mode = this.held > 0 ? LINE : HEAD;
+            pos = start = next;
+            break;
+          }
           this.remaining -= k;
           pos = start = pos + k;
           if (this.remaining === 0) this.mode = HEAD;
@@ -176,7 +186,35 @@ export class SyslogFramer {
     this.resetPrefix();
     this.mode = HEAD;
     this.remaining = 0;
+    this.skipTail = 0;
     return lost;
+  }
+
+  /**
+   * Within the bytes [from, to) of an oversize octet-counted frame being skipped: where an LF-framed message starts
+   * right after an LF (`LF < digit`), or -1. Such a frame is dropped anyway, so ending it early loses nothing an
+   * honest sender sent, while a lying count no longer hides the frames after it. The pattern may span chunks: a `<`
+   * the previous chunk ended with is held as the new frame's first byte.
+   */
+  private lineFrameStart(chunk: Buffer, from: number, to: number): number {
+    const tail = this.skipTail;
+    this.skipTail = 0;
+    const digit = (i: number) => i < to && chunk[i]! >= DIGIT_0 && chunk[i]! <= DIGIT_9;
+    if (tail === 2 && digit(from)) {
+      this.parts.push(Buffer.from([LT]));
+      this.held = 1;
+      return from;
+    }
+    if (tail === 1 && chunk[from] === LT && from + 1 < to && digit(from + 1)) return from;
+    for (let i = chunk.indexOf(LF, from); i >= 0 && i < to; i = chunk.indexOf(LF, i + 1)) {
+      if (i + 1 < to && chunk[i + 1] === LT && digit(i + 2)) return i + 1;
+    }
+    // Only a whole `LF <` at the very end of the bytes read so far may continue in the next chunk.
+    const last = to === chunk.length && this.remaining > to - from;
+    if (last && chunk[to - 1] === LF) this.skipTail = 1;
+    else if (last && to - from >= 2 && chunk[to - 2] === LF && chunk[to - 1] === LT) this.skipTail = 2;
+    else if (last && to - from === 1 && tail === 1 && chunk[from] === LT) this.skipTail = 2;
+    return -1;
   }
 
   /** Next LF or NUL at or after `pos`, or -1. Each is searched at most once per position, so a chunk costs two scans. */

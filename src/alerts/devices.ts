@@ -2,6 +2,7 @@
 // devices view shows as "seen". Written from the ingest tally once a second, not per message.
 import type Database from 'better-sqlite3';
 import type { SenderCount } from '../ingest.js';
+import type { DeviceRef } from '../types.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS devices_seen (
@@ -63,6 +64,9 @@ export class SeenDevices {
          RETURNING first_seen`,
       ),
       all: db.prepare(`SELECT * FROM devices_seen ORDER BY last_seen DESC`),
+      heardBefore: db.prepare(
+        `SELECT 1 FROM devices_seen WHERE address = @address AND first_seen <= @before AND (@hostname IS NULL OR hostname IS NULL OR lower(hostname) = lower(@hostname)) LIMIT 1`,
+      ),
     };
   }
 
@@ -87,6 +91,14 @@ export class SeenDevices {
       }
     })();
     return fresh;
+  }
+
+  /**
+   * Did this device send anything at or before `beforeMs`? By its address, and by its name as well when it gives one:
+   * names spoofed through a relay's address are not the relay.
+   */
+  heardBefore(device: DeviceRef, beforeMs: number): boolean {
+    return this.stmts.heardBefore.get({ address: device.address, hostname: device.hostname ?? null, before: beforeMs }) !== undefined;
   }
 
   /** Has a device of this name (short or qualified) or address sent anything? */

@@ -64,6 +64,7 @@ const SWEEPABLE: Sweepable[] = [
       'DELETE FROM detections WHERE incident_id IN (SELECT value FROM json_each(?))',
       'DELETE FROM notify_outbox WHERE incident_id IN (SELECT value FROM json_each(?))',
       'DELETE FROM notify_threads WHERE incident_id IN (SELECT value FROM json_each(?))',
+      'DELETE FROM notify_digest_items WHERE incident_id IN (SELECT value FROM json_each(?))',
       'DELETE FROM incidents WHERE id IN (SELECT value FROM json_each(?))',
     ],
   })),
@@ -83,7 +84,12 @@ const SWEEPABLE: Sweepable[] = [
     table: 'notify_outbox',
     cutoffDays: (c) => c.deliveredOutboxDays,
     ids: `SELECT id FROM notify_outbox WHERE status != 'pending' AND created_at < ? LIMIT ${BATCH}`,
-    delete: ['DELETE FROM notify_outbox WHERE id IN (SELECT value FROM json_each(?))'],
+    // A digest's message gone, the digest and the list of what it told go with it.
+    delete: [
+      `DELETE FROM notify_digest_items WHERE digest_id IN (SELECT incident_id FROM notify_outbox WHERE kind = 'digest' AND id IN (SELECT value FROM json_each(?)))`,
+      `DELETE FROM notify_digests WHERE id IN (SELECT incident_id FROM notify_outbox WHERE kind = 'digest' AND id IN (SELECT value FROM json_each(?)))`,
+      'DELETE FROM notify_outbox WHERE id IN (SELECT value FROM json_each(?))',
+    ],
   },
   {
     table: 'tacacs_accounting',

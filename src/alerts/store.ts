@@ -181,6 +181,7 @@ export class Store {
     // Only expected hits are looked up by time (when approved work ends): a partial index costs the rest nothing.
     this.db.exec('CREATE INDEX IF NOT EXISTS detections_expected ON detections(received_at) WHERE expected IS NOT NULL');
     this.stmts = {
+      incidentBefore: this.db.prepare(`SELECT 1 FROM incidents WHERE device_key = ? AND first_seen <= ? LIMIT 1`),
       insertIncident: this.db.prepare(
         `INSERT INTO incidents (id, device_key, device_address, device_hostname, platform, user, severity, severity_rank, status, first_seen, last_seen, confirmation, detection_count, summary, reopened_because)
          VALUES (@id, @device_key, @device_address, @device_hostname, @platform, @user, @severity, @severity_rank, @status, @first_seen, @last_seen, @confirmation, @detection_count, @summary, @reopened_because)`,
@@ -408,6 +409,11 @@ export class Store {
   }
 
   /** Has an incident been about a device of this name (short or qualified) or address? */
+  /** Has the device (as incidents key it) an incident that began at or before `beforeMs`? */
+  hadIncidentBefore(device: DeviceRef, beforeMs: number): boolean {
+    return this.stmts.incidentBefore.get(deviceKey(device), beforeMs) !== undefined;
+  }
+
   knowsDevice(name: string): boolean {
     const sql = `SELECT 1 FROM incidents WHERE device_address = @n OR lower(device_hostname) = @n OR lower(device_hostname) LIKE @n || '.%' LIMIT 1`;
     return this.db.prepare(sql).get({ n: name.toLowerCase() }) !== undefined;

@@ -162,8 +162,16 @@ const SCHEMAS = [
   { $id: 'Comment', ...object({ id: { type: 'integer' }, at: time, author: str, role: optStr, text: str }) },
   {
     $id: 'Delivery',
-    description: 'A chat or webhook notification of the incident',
-    ...object({ target: str, status: { enum: ['pending', 'delivered', 'failed'] }, attempts: { type: 'integer' }, lastError: optStr, deliveredAt: optTime }),
+    description:
+      'A chat or webhook notification of the incident: a message of its own, or the storm digest that counted it (digest set; its status is the digest message\'s). digested: its own first message was replaced by a digest before it was sent',
+    ...object({
+      target: str,
+      status: { enum: ['pending', 'delivered', 'failed', 'digested'] },
+      attempts: { type: 'integer' },
+      lastError: optStr,
+      deliveredAt: optTime,
+      digest: optStr,
+    }),
   },
   {
     $id: 'TimelineEntry',

@@ -15,6 +15,10 @@ export interface NotifyConfig {
     drainSeconds: number;
     retryBaseMs: number;
     maxRetryDelaySeconds: number;
+    stormThreshold: number;
+    stormWindowSeconds: number;
+    digestSeconds: number;
+    knownDeviceAfterMinutes: number;
   };
 }
 
@@ -46,6 +50,10 @@ export function notifySchema(section: (p: Record<string, unknown>) => unknown) {
       drainSeconds: { type: 'number', minimum: 0, default: 5 },
       retryBaseMs: { type: 'integer', minimum: 1, default: 1000 },
       maxRetryDelaySeconds: { type: 'number', exclusiveMinimum: 0, default: 300 },
+      stormThreshold: { type: 'integer', minimum: 0, maximum: 100_000, default: 20 },
+      stormWindowSeconds: { type: 'number', exclusiveMinimum: 0, default: 60 },
+      digestSeconds: { type: 'number', exclusiveMinimum: 0, default: 60 },
+      knownDeviceAfterMinutes: { type: 'number', minimum: 0, default: 60 },
     }),
   };
 }
@@ -85,5 +93,6 @@ export function deliveryOptions(d: NotifyConfig['notifyDelivery']): DeliveryOpti
     drainMs: d.drainSeconds * 1000,
     retryBaseMs: d.retryBaseMs,
     maxRetryDelayMs: d.maxRetryDelaySeconds * 1000,
+    storm: { threshold: d.stormThreshold, windowMs: d.stormWindowSeconds * 1000, digestMs: d.digestSeconds * 1000 },
   };
 }

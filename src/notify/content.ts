@@ -1,8 +1,8 @@
 // What every message says, independent of markup: who, what, where, when, confirmation, link.
 // Values here are raw (attacker-controlled) text; each formatter escapes them for its own markup.
 import { deviceName } from '../alerts/json.js';
-import type { Confirmation, Detection, Incident } from '../types.js';
-import type { RenderInput } from './types.js';
+import { SEVERITIES, type Confirmation, type Detection, type Incident, type Severity } from '../types.js';
+import type { DigestInput, RenderInput } from './types.js';
 
 /** Commands listed per message; the rest are counted, and the link shows them all. */
 export const MAX_LISTED = 10;
@@ -12,20 +12,42 @@ export interface Fact {
   value: string;
 }
 
+/** One listed item: a command (its kind, the command path, why it matters) or a digest's sample incident. */
+export interface Line {
+  lead: string;
+  text: string;
+  note?: string;
+}
+
 export interface Summary {
   /** e.g. "HIGH: packet capture / traffic mirroring (T1040) on core-rtr1" */
   title: string;
-  /** "New incident", "3 more commands", "Resolved", "Acknowledged", "Updated". */
+  /** "New incident", "3 more commands", "Resolved", "Acknowledged", "Updated", "Storm digest". */
   change: string;
   facts: Fact[];
-  commands: Detection[];
-  /** Fresh commands not listed. */
+  lines: Line[];
+  /** Items not listed. */
   more: number;
   link?: string;
+  severity: Severity;
+  /** The message's own time (the incident's last detection, the digest's close). */
+  time: Date;
+  /** Messages about one thing share a thread where the service threads (Google Chat). */
+  threadKey: string;
+  /** Words for the link and the card header. */
+  noun: string;
 }
 
 export function incidentLink(publicUrl: string | undefined, id: string): string | undefined {
   return publicUrl ? `${publicUrl.replace(/\/+$/, '')}/api/incidents/${encodeURIComponent(id)}` : undefined;
+}
+
+/** The console's incident list from `since`: where a digest's incidents are, one per row. */
+export function consoleListLink(publicUrl: string | undefined, since: Date): string | undefined {
+  if (!publicUrl) return undefined;
+  // The minute it began, in UTC: the console shows it in the viewer's time.
+  const q = new URLSearchParams({ range: 'custom', from: `${since.toISOString().slice(0, 16)}Z` });
+  return `${publicUrl.replace(/\/+$/, '')}/#/incidents?${q.toString()}`;
 }
 
 export function confirmationText(c: Confirmation | undefined): string {
@@ -80,10 +102,59 @@ export function summarize(input: RenderInput): Summary {
     title: `${i.severity.toUpperCase()}: packet capture / traffic mirroring (T1040) on ${deviceName(i.device)}`,
     change: changeText(input),
     facts,
-    commands: shown.slice(-MAX_LISTED),
+    lines: shown.slice(-MAX_LISTED).map((d) => ({ lead: d.kind, text: commandPath(d), note: d.why })),
     more: Math.max(0, shown.length - MAX_LISTED),
     ...(link && { link }),
+    severity: i.severity,
+    time: i.lastSeen,
+    threadKey: i.id,
+    noun: 'incident',
   };
+}
+
+/**
+ * A storm digest: many incidents from devices never heard from before, at once (as a spoofed flood looks), told in
+ * one message with counts and a few samples instead of one message each.
+ */
+export function summarizeDigest(input: DigestInput): Summary {
+  const d = input.digest;
+  const severities = Object.entries(d.bySeverity)
+    .sort(([a], [b]) => severityRankOf(b) - severityRankOf(a))
+    .map(([s, n]) => `${n} ${s}`)
+    .join(', ');
+  const top = (Object.keys(d.bySeverity) as Severity[]).sort((a, b) => severityRankOf(b) - severityRankOf(a))[0] ?? 'medium';
+  const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+  const facts: Fact[] = [
+    { label: 'Incidents', value: `${plural(d.incidents, 'incident')}${severities ? ` (${severities})` : ''}` },
+    { label: 'Devices', value: `${plural(d.devices, 'device')} capwatch had not heard from before, ${plural(d.users, 'user')}` },
+    { label: 'When', value: `${new Date(d.openedAt).toISOString()} to ${new Date(d.closesAt).toISOString()}` },
+    {
+      label: 'Why one message',
+      value: 'So many incidents from never-seen devices at once look like spoofed messages; each is stored and listed in capwatch, and incidents on known devices are still sent on their own, first.',
+    },
+    { label: 'Digest', value: d.id },
+  ];
+  const lines = input.samples.map((i) => {
+    const last = i.detections[i.detections.length - 1];
+    return { lead: i.severity, text: `${deviceName(i.device)} · ${i.user ?? 'unknown user'} · ${last ? commandPath(last) : ''}` };
+  });
+  const link = consoleListLink(input.publicUrl, new Date(d.openedAt));
+  return {
+    title: `${top.toUpperCase()}: storm of ${plural(d.incidents, 'T1040 incident')} from ${plural(d.devices, 'never-seen device')}`,
+    change: 'Storm digest',
+    facts,
+    lines,
+    more: Math.max(0, d.incidents - lines.length),
+    ...(link && { link }),
+    severity: top,
+    time: new Date(d.closesAt),
+    threadKey: d.id,
+    noun: 'incidents',
+  };
+}
+
+function severityRankOf(s: string): number {
+  return SEVERITIES.indexOf(s as Severity);
 }
 
 /** A command as typed, under its config submodes: "monitor session 1 type erspan-source > destination > ip address …". */

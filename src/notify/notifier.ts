@@ -1,13 +1,15 @@
 // Delivers incidents to chat and webhook targets through the durable outbox: queues inside the incident's
-// transaction, sends with per-target rate limits, retries with backoff and jitter, and drains on shutdown.
+// transaction, sends with per-target rate limits (most trusted device and highest severity first), retries with backoff
+// and jitter, and drains on shutdown. A storm of incidents from never-seen devices collapses into one digest per target.
 import { randomUUID } from 'node:crypto';
 import { Counter } from 'prom-client';
 import type { IncidentUpdate } from '../alerts/incidents.js';
 import type { Store } from '../alerts/store.js';
+import { TRUST_RANK, type DeviceTrust } from '../alerts/trust.js';
 import { RateLimitedLog, type Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { severityRank, type Detection, type Incident } from '../types.js';
-import { formatters } from './formats/index.js';
+import { severityRank, type Detection, type DeviceRef, type Incident, type Severity } from '../types.js';
+import { digestFormatters, formatters } from './formats/index.js';
 import { Outbox, type OutboxRow } from './outbox.js';
 import { redactUrl, send, type SendResult } from './send.js';
 import type { NotifyTarget, TargetType } from './types.js';
@@ -23,6 +25,27 @@ export interface DeliveryOptions {
   /** First retry delay; doubles per attempt (with jitter) up to maxRetryDelayMs. */
   retryBaseMs: number;
   maxRetryDelayMs: number;
+  /** Absent: every incident is sent on its own. */
+  storm?: StormOptions;
+}
+
+export interface StormOptions {
+  /** This many new incidents from never-seen devices within `windowMs` make a storm. */
+  threshold: number;
+  windowMs: number;
+  /** One digest per target collects for this long, then is sent. */
+  digestMs: number;
+}
+
+/** Sample incidents listed in a digest. */
+const DIGEST_SAMPLES = 5;
+/** Priority bands: trust first (a spoofed name cannot outrank a real device), severity within. */
+const TRUST_BAND = 10;
+/** A digest goes ahead of the never-seen devices' own messages, behind every known device's. */
+const DIGEST_PRIORITY = TRUST_RANK.new * TRUST_BAND + TRUST_BAND - 1;
+
+function priorityOf(trust: DeviceTrust, severity: Severity): number {
+  return TRUST_RANK[trust] * TRUST_BAND + severityRank(severity);
 }
 
 /** Documented or advised sending pace per service (anchors §3): Slack 1/s, PagerDuty 2/s, Discord ~30/min. */
@@ -67,6 +90,8 @@ export interface DeliveryView {
   attempts: number;
   lastError: string | null;
   deliveredAt: string | null;
+  /** The storm digest that told this incident to the target, instead of a message of its own. */
+  digest: string | null;
 }
 
 export class Notifier {
@@ -81,6 +106,11 @@ export class Notifier {
   /** incident + target → the delivery in flight. */
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly shutdown = new AbortController();
+  /** When the last `storm.threshold` incidents from never-seen devices began (a ring; `stormNext` is the oldest). */
+  private readonly stormTimes: number[] = [];
+  private stormNext = 0;
+  private stormOn = false;
+  private readonly digestedCount: Counter<'target'>;
   private timer: NodeJS.Timeout | undefined;
   private kicked = false;
   private stopped = false;
@@ -88,7 +118,14 @@ export class Notifier {
   constructor(
     private readonly store: Store,
     targets: readonly NotifyTarget[],
-    private readonly opts: DeliveryOptions & { publicUrl?: string; log: Logger; metrics: Metrics; now?: () => number },
+    private readonly opts: DeliveryOptions & {
+      publicUrl?: string;
+      log: Logger;
+      metrics: Metrics;
+      now?: () => number;
+      /** How far a device is trusted; absent: every device counts as known (no storm digests). */
+      trust?: (device: DeviceRef, nowMs: number) => DeviceTrust;
+    },
   ) {
     this.outbox = new Outbox(store.database);
     this.setTargets(targets);
@@ -97,6 +134,12 @@ export class Notifier {
       name: 'capwatch_notify_deliveries_total',
       help: 'Notification attempts, by target and outcome (delivered, retry, failed, error)',
       labelNames: ['target', 'outcome'] as const,
+      registers: [opts.metrics.registry],
+    });
+    this.digestedCount = new Counter({
+      name: 'capwatch_notify_digested_total',
+      help: 'Incidents from never-seen devices told in a storm digest instead of a message of their own, by target',
+      labelNames: ['target'] as const,
       registers: [opts.metrics.registry],
     });
     opts.metrics.gaugeFrom('capwatch_notify_pending', 'Notifications queued in the outbox, not yet delivered', () => (this.stopped ? undefined : this.outbox.pendingCount()));
@@ -130,10 +173,18 @@ export class Notifier {
     this.remember(u.incident);
     const now = this.now();
     try {
+      const trust = this.opts.trust?.(u.incident.device, now) ?? 'known';
+      const storm = trust === 'new' && this.stormCounts(u.isNew, now);
+      const priority = priorityOf(trust, u.incident.severity);
       for (const { target } of this.targets.values()) {
         if (!matches(target, u.incident, u.added)) continue;
+        if (storm && this.outbox.thread(u.incident.id, target.name) === undefined) {
+          // A digested incident's later commands during the storm are in the console, not in a second digest.
+          if (!this.outbox.digested(u.incident.id, target.name)) this.digest(target.name, u.incident.id, now);
+          continue;
+        }
         // The first message of a new incident goes at once; later detections wait a moment to travel together.
-        this.queue(u.incident.id, target.name, now, u.isNew || u.reopened ? now : now + this.opts.batchMs);
+        this.queue(u.incident.id, target.name, now, u.isNew || u.reopened ? now : now + this.opts.batchMs, priority);
       }
     } catch (err) {
       // Losing a notification must not lose the incident: the save goes on, the failure is counted and logged.
@@ -149,11 +200,14 @@ export class Notifier {
     this.remember(incident);
     const now = this.now();
     try {
+      const priority = priorityOf(this.opts.trust?.(incident.device, now) ?? 'known', incident.severity);
       this.store.database.transaction(() => {
         for (const { target } of this.targets.values()) {
           const told = this.outbox.thread(incident.id, target.name) !== undefined;
           if (!told && !matches(target, incident, incident.detections)) continue;
-          this.queue(incident.id, target.name, now, incident.status === 'open' ? now + this.opts.batchMs : now);
+          // Closing hundreds of a storm's incidents must not page for each: the digest was all they were told.
+          if (!told && this.outbox.digested(incident.id, target.name)) continue;
+          this.queue(incident.id, target.name, now, incident.status === 'open' ? now + this.opts.batchMs : now, priority);
         }
       })();
     } catch (err) {
@@ -170,6 +224,7 @@ export class Notifier {
       attempts: r.attempts,
       lastError: r.last_error,
       deliveredAt: r.delivered_at === null ? null : new Date(r.delivered_at).toISOString(),
+      digest: r.digest,
     }));
   }
 
@@ -195,11 +250,51 @@ export class Notifier {
     }
   }
 
-  private queue(incidentId: string, target: string, now: number, dueAt: number): void {
-    if (!this.outbox.enqueue(randomUUID(), incidentId, target, now, dueAt)) {
+  private queue(incidentId: string, target: string, now: number, dueAt: number, priority: number): void {
+    if (!this.outbox.enqueue(randomUUID(), incidentId, target, now, dueAt, priority)) {
       const key = `${incidentId}\0${target}`;
       if (this.inFlight.has(key)) this.dirty.add(key);
     }
+  }
+
+  /**
+   * Counts an incident from a never-seen device (when `isNew`) and says whether such incidents are a storm now: at
+   * least `threshold` of them began within the window. O(1): a ring of the last `threshold` start times.
+   */
+  private stormCounts(isNew: boolean, now: number): boolean {
+    const storm = this.opts.storm;
+    if (!storm || storm.threshold <= 0) return false;
+    if (isNew) {
+      this.stormTimes[this.stormNext] = now;
+      this.stormNext = (this.stormNext + 1) % storm.threshold;
+    }
+    const oldest = this.stormTimes[this.stormNext];
+    const on = this.stormTimes.length === storm.threshold && oldest !== undefined && oldest >= now - storm.windowMs;
+    if (on && !this.stormOn) this.stormBegins(now, storm);
+    else if (!on && this.stormOn) this.opts.log.info('alert storm over: incidents from never-seen devices are sent one by one again');
+    this.stormOn = on;
+    return on;
+  }
+
+  /** The storm's first incidents, still queued on their own, join the digest instead. */
+  private stormBegins(now: number, storm: StormOptions): void {
+    this.opts.log.warn(
+      { threshold: storm.threshold, windowSeconds: storm.windowMs / 1000 },
+      'alert storm: many incidents from never-seen devices at once; each target gets one digest of them, known devices are still sent first',
+    );
+    for (const { target } of this.targets.values()) {
+      for (const id of this.outbox.takeFirstMessages(target.name, TRUST_BAND * (TRUST_RANK.new + 1), now - storm.windowMs)) this.digest(target.name, id, now);
+    }
+  }
+
+  private digest(target: string, incidentId: string, now: number): void {
+    let id = this.outbox.collectingDigest(target, now);
+    if (id === undefined) {
+      id = randomUUID();
+      this.outbox.openDigest(id, randomUUID(), target, now, now + (this.opts.storm?.digestMs ?? 0), DIGEST_PRIORITY);
+    }
+    this.outbox.addToDigest(id, incidentId);
+    this.digestedCount.inc({ target });
   }
 
   private remember(incident: Incident): void {
@@ -251,6 +346,7 @@ export class Notifier {
   }
 
   private async deliver(row: OutboxRow, state: TargetState): Promise<void> {
+    if (row.kind === 'digest') return this.deliverDigest(row, state);
     const { target } = state;
     const incident = this.latest.get(row.incident_id) ?? this.store.incident(row.incident_id);
     if (!incident) {
@@ -278,13 +374,34 @@ export class Notifier {
       const ref = target.type === 'discord' ? (messageId(result.body) ?? thread?.ref ?? null) : null;
       this.outbox.delivered(row, this.now(), { ref, announced: incident.detections.length });
       this.counted.inc({ target: target.name, outcome: 'delivered' });
-      if (this.dirty.delete(key)) this.queue(row.incident_id, target.name, this.now(), this.now() + this.opts.batchMs);
+      if (this.dirty.delete(key)) this.queue(row.incident_id, target.name, this.now(), this.now() + this.opts.batchMs, row.priority);
       return;
     }
     // Discord: the message to edit is gone; post a new one at once.
     if (msg.method === 'PATCH' && result.status === 404) {
       this.outbox.forgetRef(row.incident_id, target.name, announced);
       this.outbox.retry(row.id, this.now(), result.error ?? 'HTTP 404');
+      return;
+    }
+    this.failedAttempt(row, state, result);
+  }
+
+  /** A digest is rendered from the store when sent: counts of what it holds then, and its first incidents as samples. */
+  private async deliverDigest(row: OutboxRow, state: TargetState): Promise<void> {
+    const { target } = state;
+    const digest = this.outbox.digest(row.incident_id, DIGEST_SAMPLES);
+    if (!digest) {
+      this.outbox.failed(row.id, 'digest no longer stored');
+      return;
+    }
+    const samples = digest.sampleIds.map((id) => this.latest.get(id) ?? this.store.incident(id)).filter((i): i is Incident => i !== undefined);
+    const now = this.now();
+    const msg = digestFormatters[target.type]({ digest, samples, ...(this.opts.publicUrl && { publicUrl: this.opts.publicUrl }), deliveryId: row.id, now: new Date(now), target });
+    const result = await send(msg.url ?? target.url, msg, this.opts.timeoutMs, this.shutdown.signal);
+    if (result.aborted) return;
+    if (result.ok) {
+      this.outbox.delivered(row, this.now());
+      this.counted.inc({ target: target.name, outcome: 'delivered' });
       return;
     }
     this.failedAttempt(row, state, result);

@@ -45,3 +45,30 @@ export interface Rendered {
 }
 
 export type Formatter = (input: RenderInput) => Rendered;
+
+/** What one storm digest holds, read from the store when it is sent. */
+export interface StormDigest {
+  id: string;
+  target: string;
+  openedAt: number;
+  closesAt: number;
+  incidents: number;
+  devices: number;
+  users: number;
+  bySeverity: Partial<Record<Severity, number>>;
+  /** The first incidents taken in, oldest first. */
+  sampleIds: string[];
+}
+
+/** One digest message to render for one target. */
+export interface DigestInput {
+  digest: StormDigest;
+  /** The sample incidents as stored. */
+  samples: readonly Incident[];
+  publicUrl?: string;
+  deliveryId: string;
+  now: Date;
+  target: NotifyTarget;
+}
+
+export type DigestFormatter = (input: DigestInput) => Rendered;

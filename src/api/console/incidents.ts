@@ -29,9 +29,21 @@ export function filtersOf(q: URLSearchParams): ListFilters {
     user: q.get('user') ?? '',
     kind: pick(q.get('kind'), KINDS),
     range: range !== null && range in RANGES ? (range as Range) : 'all',
-    from: q.get('from') ?? '',
-    to: q.get('to') ?? '',
+    from: localInput(q.get('from')),
+    to: localInput(q.get('to')),
   };
+}
+
+/**
+ * A datetime-local value. Links from chat digests carry UTC times (`…Z`): they are shown in the viewer's own time, as
+ * the input expects.
+ */
+function localInput(value: string | null): string {
+  if (!value || !/(Z|[+-]\d\d:\d\d)$/.test(value)) return value ?? '';
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) return '';
+  const local = new Date(d.getTime() - d.getTimezoneOffset() * 60_000);
+  return local.toISOString().slice(0, 16);
 }
 
 export function queryOf(f: ListFilters): URLSearchParams {

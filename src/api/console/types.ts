@@ -121,10 +121,12 @@ export interface Detection {
 
 export interface Delivery {
   target: string;
-  status: 'pending' | 'delivered' | 'failed';
+  status: 'pending' | 'delivered' | 'failed' | 'digested';
   attempts: number;
   lastError: string | null;
   deliveredAt: string | null;
+  /** The storm digest that told the target about this incident. */
+  digest: string | null;
 }
 
 export interface TimelineEntry {

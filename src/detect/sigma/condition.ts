@@ -18,15 +18,43 @@ function tokenize(text: string): string[] {
   return out;
 }
 
-function globToRegExp(glob: string): RegExp {
-  return new RegExp('^' + glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*') + '$');
+/**
+ * Does `name` match the Sigma pattern (`*` = any run)? A two-pointer scan that resumes after the last `*`, at most
+ * length × length steps: the regex it replaces backtracked exponentially (`1 of a*a*a*…c` hung the process).
+ */
+function globMatch(glob: string, name: string): boolean {
+  let g = 0;
+  let n = 0;
+  let star = -1;
+  let resume = 0;
+  while (n < name.length) {
+    if (g < glob.length && glob[g] !== '*' && glob[g] === name[n]) {
+      g++;
+      n++;
+    } else if (g < glob.length && glob[g] === '*') {
+      star = g++;
+      resume = n;
+    } else if (star >= 0) {
+      g = star + 1;
+      n = ++resume;
+    } else return false;
+  }
+  while (glob[g] === '*') g++;
+  return g === glob.length;
 }
+
+/** Parentheses and `not`s nest at most this deep: far beyond any rule, and well within the stack. */
+const MAX_DEPTH = 100;
 
 export function parseCondition(text: string, selections: readonly string[]): CondNode {
   const tokens = tokenize(text);
   if (tokens.length === 0) throw new Error('condition is empty');
   let i = 0;
+  let depth = 0;
   const peek = (): string | undefined => tokens[i]?.toLowerCase();
+  const deeper = (): void => {
+    if (++depth > MAX_DEPTH) throw new Error(`condition nests deeper than ${MAX_DEPTH} levels`);
+  };
 
   const expr = (): CondNode => {
     const args = [term()];
@@ -50,11 +78,16 @@ export function parseCondition(text: string, selections: readonly string[]): Con
     if (tok === undefined) throw new Error('condition ends too early');
     if (low === 'not') {
       i++;
-      return { op: 'not', arg: factor() };
+      deeper();
+      const arg = factor();
+      depth--;
+      return { op: 'not', arg };
     }
     if (tok === '(') {
       i++;
+      deeper();
       const inner = expr();
+      depth--;
       if (tokens[i] !== ')') throw new Error(`condition: expected ')' at token ${i + 1}`);
       i++;
       return inner;
@@ -66,7 +99,7 @@ export function parseCondition(text: string, selections: readonly string[]): Con
       const names =
         target.toLowerCase() === 'them'
           ? selections.filter((s) => !s.startsWith('_'))
-          : selections.filter((s) => globToRegExp(target).test(s));
+          : selections.filter((s) => globMatch(target, s));
       if (names.length === 0) throw new Error(`condition: '${tok} of ${target}' matches no selection`);
       return { op: 'of', all: low === 'all', names };
     }

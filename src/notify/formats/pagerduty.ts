@@ -2,8 +2,8 @@
 // alert, acknowledging or resolving the incident in capwatch does the same there. summary ≤ 1024, dedup_key ≤ 255.
 import { deviceName, detectionJson } from '../../alerts/json.js';
 import { escape } from '../escape.js';
-import { commandPath, confirmationText, incidentLink } from '../content.js';
-import type { Formatter } from '../types.js';
+import { commandPath, confirmationText, consoleListLink, incidentLink, summarizeDigest } from '../content.js';
+import type { DigestFormatter, Formatter } from '../types.js';
 import type { Severity } from '../../types.js';
 
 export const PAGERDUTY_URL = 'https://events.pagerduty.com/v2/enqueue';
@@ -38,4 +38,30 @@ export const pagerduty: Formatter = (input) => {
   };
   const body = { ...base, event_action: 'trigger', payload, client: 'capwatch', ...(link && { client_url: link, links: [{ href: link, text: 'Incident in capwatch' }] }) };
   return { body: JSON.stringify(body), headers };
+};
+
+/** A storm digest is one alert of its own (dedup_key = the digest's id): the incidents it counts are not paged one by one. */
+export const pagerdutyDigest: DigestFormatter = (input) => {
+  const s = summarizeDigest(input);
+  const d = input.digest;
+  const link = consoleListLink(input.publicUrl, new Date(d.openedAt));
+  const payload = {
+    summary: escape(s.title, 'plain', 1024),
+    source: 'capwatch',
+    severity: SEVERITY[s.severity],
+    timestamp: new Date(d.openedAt).toISOString(),
+    group: 'T1040',
+    class: 'storm-digest',
+    custom_details: {
+      incidents: d.incidents,
+      devices: d.devices,
+      users: d.users,
+      bySeverity: d.bySeverity,
+      from: new Date(d.openedAt).toISOString(),
+      to: new Date(d.closesAt).toISOString(),
+      samples: s.lines.map((l) => `${l.lead} · ${escape(l.text, 'plain', 500)}`),
+    },
+  };
+  const body = { routing_key: input.target.secret ?? '', dedup_key: `digest-${d.id}`, event_action: 'trigger', payload, client: 'capwatch', ...(link && { client_url: link, links: [{ href: link, text: 'Incidents in capwatch' }] }) };
+  return { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } };
 };

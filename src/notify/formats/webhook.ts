@@ -2,9 +2,9 @@
 // X-Capwatch-Timestamp = Unix seconds (receivers reject old ones: no replay), Idempotency-Key = the delivery id (also
 // `id` in the body; a retried delivery keeps it, so receivers drop duplicates).
 import { createHmac } from 'node:crypto';
-import { detectionJson, incidentJson } from '../../alerts/json.js';
-import { incidentLink } from '../content.js';
-import type { Formatter } from '../types.js';
+import { detectionJson, deviceName, incidentJson } from '../../alerts/json.js';
+import { consoleListLink, incidentLink } from '../content.js';
+import type { DigestFormatter, Formatter, Rendered } from '../types.js';
 import type { Detection } from '../../types.js';
 
 /** Command and raw text beyond this are cut (and flagged): one message must not carry megabytes. */
@@ -46,15 +46,45 @@ export const webhook: Formatter = (input) => {
     },
     new: input.fresh.slice(-50).map(clipped),
   };
+  return signed(payload, input.target.secret, input.now, input.deliveryId);
+};
+
+/** `incidents.digest`: a storm of incidents from never-seen devices, counted, with the first few as samples. */
+export const webhookDigest: DigestFormatter = (input) => {
+  const d = input.digest;
+  const link = consoleListLink(input.publicUrl, new Date(d.openedAt));
+  const payload = {
+    id: input.deliveryId,
+    event: 'incidents.digest',
+    sentAt: input.now.toISOString(),
+    digest: {
+      id: d.id,
+      from: new Date(d.openedAt).toISOString(),
+      to: new Date(d.closesAt).toISOString(),
+      incidents: d.incidents,
+      devices: d.devices,
+      users: d.users,
+      bySeverity: d.bySeverity,
+      ...(link && { url: link }),
+      samples: input.samples.map((i) => {
+        const last = i.detections[i.detections.length - 1];
+        return { id: i.id, device: deviceName(i.device), user: i.user ?? null, severity: i.severity, ...(last && { detection: clipped(last) }) };
+      }),
+    },
+  };
+  return signed(payload, input.target.secret, input.now, input.deliveryId);
+};
+
+function signed(payload: unknown, secret: string | undefined, now: Date, deliveryId: string): Rendered {
   const body = JSON.stringify(payload);
-  const timestamp = String(Math.floor(input.now.getTime() / 1000));
+  const timestamp = String(Math.floor(now.getTime() / 1000));
   return {
     body,
     headers: {
       'content-type': 'application/json',
       'x-capwatch-timestamp': timestamp,
-      'x-capwatch-signature': sign(input.target.secret ?? '', timestamp, body),
-      'idempotency-key': input.deliveryId,
+      'x-capwatch-signature': sign(secret ?? '', timestamp, body),
+      'idempotency-key': deliveryId,
     },
   };
-};
+}

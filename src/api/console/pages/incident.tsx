@@ -145,7 +145,10 @@ function Deliveries({ deliveries }: { deliveries: Delivery[] }) {
             {deliveries.map((d) => (
               <tr>
                 <td><Text value={d.target} max={80} /></td>
-                <td><span class={`pill delivery-${d.status}`}>{d.status}</span></td>
+                <td>
+                  <span class={`pill delivery-${d.status}`}>{d.status}</span>
+                  {d.digest && <div class="muted" title={`Storm digest ${d.digest}`}>in a storm digest</div>}
+                </td>
                 <td>{d.attempts}</td>
                 <td>{fmtTime(d.deliveredAt)}</td>
                 <td><Text value={d.lastError} /></td>
