@@ -30,17 +30,17 @@ function metric(text: string, name: string, labels = ''): number {
   return [...text.matchAll(new RegExp(`^${name}\\{?([^}\\n]*)\\}? (\\d+(?:\\.\\d+)?)$`, 'gm'))].filter((m) => m[1]!.includes(labels)).reduce((n, m) => n + Number(m[2]), 0);
 }
 
+const CONFIG = {
+  syslog: { tcp: { maxConnectionsPerSource: 50, maxConnections: 1000 } },
+  tacacs: { host: '127.0.0.1', port: 0, clients: [{ network: '127.0.0.0/8', key: KEY }], maxConnectionsPerClient: 32, maxConnections: 1500 },
+  incidents: { cacheSize: 2000 },
+};
+
 describe('hostile load', () => {
   let svc: Service;
   const held: Socket[] = [];
   beforeAll(async () => {
-    svc = await startService({
-      config: {
-        syslog: { tcp: { maxConnectionsPerSource: 50, maxConnections: 1000 } },
-        tacacs: { host: '127.0.0.1', port: 0, clients: [{ network: '127.0.0.0/8', key: KEY }], maxConnectionsPerClient: 32, maxConnections: 1500 },
-        incidents: { cacheSize: 2000 },
-      },
-    });
+    svc = await startService({ config: CONFIG });
   });
   afterAll(async () => {
     for (const s of held) s.destroy();
@@ -95,5 +95,20 @@ describe('hostile load', () => {
     // A real device's command after the flood is grouped and stored as usual.
     await svc.sendSyslog(['<189>1: real-rtr2: *Dec  4 10:00:00.001: %PARSER-5-CFGLOG_LOGGEDCMD: User:real2  logged command:monitor capture AFTER start'], '127.0.0.68');
     await eventually(async () => (await svc.api('/api/incidents?user=real2')).incidents.length === 1);
-  }, 180_000);
+
+    // kill -9 with 50,002 open incidents: the restart loads none of them up front, and a flooded pair's next command
+    // still joins its open incident, read back from the store.
+    svc.proc.kill('SIGKILL');
+    await new Promise((r) => svc.proc.once('exit', r));
+    const restartedAt = performance.now();
+    svc = await startService({ dir: svc.dir, config: CONFIG });
+    console.log(`restart after kill -9 with 50,002 open incidents: listening after ${(performance.now() - restartedAt).toFixed(0)} ms`);
+    await svc.sendSyslog(['<189>1: spoof-7: *Dec  4 10:00:09.001: %PARSER-5-CFGLOG_LOGGEDCMD: User:ghost7  logged command:monitor capture AGAIN start'], '127.0.0.99');
+    const joined = await eventually(async () => {
+      const [i] = (await svc.api('/api/incidents?user=ghost7')).incidents;
+      return i?.detections.length === 2 && i;
+    });
+    expect(joined.device).toBe('spoof-7');
+    expect((await svc.api('/api/incidents/counts')).total).toBe(50_002);
+  }, 240_000);
 });
