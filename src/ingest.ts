@@ -13,7 +13,7 @@ import type { ContextTracker } from './detect/context.js';
 import type { Detector } from './detect/detector.js';
 import { excerpt, type RateLimitedLog } from './log.js';
 import type { Metrics } from './metrics.js';
-import type { SyslogSink } from './sources/types.js';
+import type { SyslogSink, SyslogTransport } from './sources/types.js';
 import type { CommandEvent, Detection, DeviceRef, EventSource } from './types.js';
 
 export interface IngestOptions {
@@ -74,13 +74,13 @@ export class Ingest implements SyslogSink {
   }
 
   /** SyslogSink: a message from a live listener. */
-  message(text: string, sender: string): void {
+  message(text: string, sender: string, _transport?: SyslogTransport, receivedAtMs?: number): void {
     const fresh = this.tally(sender);
     if (fresh !== undefined && fresh.messages === 1 && fresh.hostname === undefined) this.nameSender(fresh, text);
     // Most lines stop at the pre-filter: they are not worth a clock read.
     if (mayCarryCommand(text)) {
       this.o.metrics.parsedLine();
-      this.kept(text, sender, 'syslog', Date.now());
+      this.kept(text, sender, 'syslog', receivedAtMs ?? Date.now());
     }
   }
 
