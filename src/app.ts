@@ -25,19 +25,19 @@ import { compileWindows } from './detect/expected/config.js';
 import type { DeviceDirectory } from './detect/expected/devices.js';
 import { ExpiryWatch } from './detect/expected/expiry.js';
 import { ExpectedWork } from './detect/expected/matcher.js';
-import { Ingest } from './ingest.js';
+import { Ingest } from './detect/ingest.js';
 import { RateLimitedLog, type Logger } from './log.js';
 import { Metrics } from './metrics.js';
-import { deliveryOptions } from './notify/config.js';
-import { Notifier } from './notify/notifier.js';
+import { deliveryOptions } from './alerts/notify/config.js';
+import { Notifier } from './alerts/notify/notifier.js';
 import { builtinRulesDir, packageVersion } from './paths.js';
 import { startRelpService, type RelpService } from './sources/relp.js';
 import { startTcp } from './sources/tcp.js';
 import type { Listener } from './sources/types.js';
 import { startUdp } from './sources/udp.js';
 import { Poller } from './poll/index.js';
-import { startTacacsService } from './tacacs/index.js';
-import { warmUp } from './warmup.js';
+import { startTacacsService } from './sources/tacacs/index.js';
+import { warmUp } from './detect/warmup.js';
 import type { Confirmation, Detection, DeviceRef, Incident } from './types.js';
 
 export interface RunningApp {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { AuditLog } from '../src/alerts/audit.js';
 import { RETENTION_DEFAULTS, Retention } from '../src/alerts/retention.js';
 import { Store } from '../src/alerts/store.js';
-import { Outbox } from '../src/notify/outbox.js';
+import { Outbox } from '../src/alerts/notify/outbox.js';
 import { RelpJournal } from '../src/sources/relp-journal.js';
 import type { Detection, Incident } from '../src/types.js';
 import { commandEvent } from './helpers/command-event.js';
