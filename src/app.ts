@@ -25,18 +25,19 @@ import { compileWindows } from './detect/expected/config.js';
 import type { DeviceDirectory } from './detect/expected/devices.js';
 import { ExpiryWatch } from './detect/expected/expiry.js';
 import { ExpectedWork } from './detect/expected/matcher.js';
-import { Ingest } from './ingest.js';
+import { Ingest } from './detect/ingest.js';
 import { RateLimitedLog, type Logger } from './log.js';
 import { Metrics } from './metrics.js';
-import { deliveryOptions } from './notify/config.js';
-import { Notifier } from './notify/notifier.js';
+import { deliveryOptions } from './alerts/notify/config.js';
+import { Notifier } from './alerts/notify/notifier.js';
 import { builtinRulesDir, packageVersion } from './paths.js';
+import { startRelpService, type RelpService } from './sources/relp.js';
 import { startTcp } from './sources/tcp.js';
 import type { Listener } from './sources/types.js';
 import { startUdp } from './sources/udp.js';
 import { Poller } from './poll/index.js';
-import { startTacacsService } from './tacacs/index.js';
-import { warmUp } from './warmup.js';
+import { startTacacsService } from './sources/tacacs/index.js';
+import { warmUp } from './detect/warmup.js';
 import type { Confirmation, Detection, DeviceRef, Incident } from './types.js';
 
 export interface RunningApp {
@@ -44,6 +45,8 @@ export interface RunningApp {
   readonly udp?: { host: string; port: number };
   readonly tcp?: { host: string; port: number };
   readonly tls?: { host: string; port: number };
+  readonly relp?: { host: string; port: number };
+  readonly relpTls?: { host: string; port: number };
   readonly tacacs?: { host: string; port: number };
   readonly tacacsTls?: { host: string; port: number };
   readonly store: Store;
@@ -67,6 +70,7 @@ interface Inputs {
   udp?: Awaited<ReturnType<typeof startUdp>>;
   tcp?: Listener;
   tls?: Listener;
+  relp?: RelpService;
   tacacs?: NonNullable<Awaited<ReturnType<typeof startTacacsService>>>;
   listeners: Listener[];
 }
@@ -337,6 +341,11 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
           started.tls = await startTcp({ host: s.host, port: s.tls.port, ...tcpOpts, tls: tlsOpts }, ingest, deps);
           started.listeners.push(started.tls);
         }
+        const relp = await startRelpService(s, c.storage.path, ingest, deps);
+        if (relp) {
+          started.relp = relp;
+          started.listeners.push({ address: relp.relp ?? relp.tls!, close: relp.close });
+        }
         const tacacs = await startTacacsService(c, { metrics, log, sink: ingest });
         if (tacacs) {
           started.tacacs = tacacs;
@@ -414,6 +423,8 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
         ...(i.udp && { udp: i.udp.address }),
         ...(i.tcp && { tcp: i.tcp.address }),
         ...(i.tls && { tls: i.tls.address }),
+        ...(i.relp?.relp && { relp: i.relp.relp }),
+        ...(i.relp?.tls && { relpTls: i.relp.tls }),
         ...(i.tacacs && { tacacs: i.tacacs.tcp }),
         ...(i.tacacs?.tls && { tacacsTls: i.tacacs.tls }),
       };
@@ -425,6 +436,8 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       ...(inputs.udp && { udp: inputs.udp.address }),
       ...(inputs.tcp && { tcp: inputs.tcp.address }),
       ...(inputs.tls && { tls: inputs.tls.address }),
+      ...(inputs.relp?.relp && { relp: inputs.relp.relp }),
+      ...(inputs.relp?.tls && { relpTls: inputs.relp.tls }),
       ...(inputs.tacacs && { tacacs: inputs.tacacs.tcp }),
       ...(inputs.tacacs?.tls && { tacacsTls: inputs.tacacs.tls }),
       store,

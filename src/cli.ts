@@ -11,11 +11,11 @@ import { ConfigError, loadConfig } from './config.js';
 import { RuleLoadError } from './detect/sigma/load.js';
 import { createLogger } from './log.js';
 import { packageVersion } from './paths.js';
-import { inspect, INSPECT_PLATFORMS, isInspectPlatform } from './inspect.js';
-import { notifyTest } from './notify/test-command.js';
-import { replay } from './replay.js';
-import { listRules } from './rules-command.js';
-import { sweepCommand } from './sweep-command.js';
+import { inspect, INSPECT_PLATFORMS, isInspectPlatform } from './commands/inspect.js';
+import { notifyTest } from './alerts/notify/test-command.js';
+import { replay } from './commands/replay.js';
+import { listRules } from './commands/rules.js';
+import { sweepCommand } from './commands/sweep.js';
 
 interface Command {
   summary: string;

@@ -4,9 +4,9 @@ import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseCidr } from './detect/sigma/cidr.js';
 import { loadInventoryFile, parseInventory, type InventorySpec } from './poll/inventory.js';
-import { ajv, ConfigError, describeSchemaError, expandEnv } from './validate.js';
-export { ConfigError } from './validate.js';
-import { notifyProblems, notifySchema, type NotifyConfig } from './notify/config.js';
+import { ajv, ConfigError, describeSchemaError, expandEnv } from './commands/validate.js';
+export { ConfigError } from './commands/validate.js';
+import { notifyProblems, notifySchema, type NotifyConfig } from './alerts/notify/config.js';
 import { httpProblems, httpSchema, type HttpConfig } from './api/config.js';
 import { compileWindows, expectedSchema, type ExpectedConfig } from './detect/expected/config.js';
 import { retentionSchema, type RetentionConfig } from './alerts/retention.js';
@@ -17,6 +17,16 @@ export interface Config {
     udp: { enabled: boolean; port: number; recvBufferBytes: number };
     tcp: { enabled: boolean; port: number; maxFrameBytes: number; idleTimeoutSeconds: number; maxConnections: number; maxConnectionsPerSource: number };
     tls: { enabled: boolean; port: number; cert?: string; key?: string; ca?: string; requestCert: boolean };
+    /** RELP from syslog relays (rsyslog omrelp): each message acknowledged once journaled. */
+    relp: {
+      enabled: boolean;
+      port: number;
+      maxDataBytes: number;
+      idleTimeoutSeconds: number;
+      maxConnections: number;
+      maxConnectionsPerSource: number;
+      tls: { enabled: boolean; port: number; cert?: string; key?: string; ca?: string; requestCert: boolean };
+    };
   };
   http: HttpConfig;
   storage: { path: string; retention: RetentionConfig };
@@ -116,6 +126,23 @@ const schema = object({
       ca: { type: 'string' },
       requestCert: { type: 'boolean', default: false },
     }),
+    relp: section({
+      enabled: { type: 'boolean', default: false },
+      port: { ...port, default: 2514 },
+      // librelp's own default, and what the RELP spec says version 1 negotiates.
+      maxDataBytes: { type: 'integer', minimum: 1024, maximum: 16 * 1024 * 1024, default: 128 * 1024 },
+      idleTimeoutSeconds: { ...positive, default: 300 },
+      maxConnections: { ...positive, default: 1000 },
+      maxConnectionsPerSource: { ...positive, default: 50 },
+      tls: section({
+        enabled: { type: 'boolean', default: false },
+        port: { ...port, default: 2515 },
+        cert: { type: 'string' },
+        key: { type: 'string' },
+        ca: { type: 'string' },
+        requestCert: { type: 'boolean', default: false },
+      }),
+    }),
   }),
   http: httpSchema(section, port),
   storage: section({ path: { type: 'string', minLength: 1, default: './data/capwatch.db' }, retention: retentionSchema() }),
@@ -192,11 +219,13 @@ export function buildConfig(input: unknown, env: NodeJS.ProcessEnv = process.env
   }
   if (!validate(expanded)) throw new ConfigError((validate.errors ?? []).map((e) => describeSchemaError(e)));
   const config = expanded as Config;
-  const tls = config.syslog.tls;
-  if (tls.enabled && (!tls.cert || !tls.key)) {
-    throw new ConfigError(['syslog.tls: enabled needs both cert and key (PEM file paths)']);
+  for (const at of ['tls', 'relp.tls'] as const) {
+    const tls = at === 'tls' ? config.syslog.tls : config.syslog.relp.tls;
+    if (tls.enabled && (!tls.cert || !tls.key)) {
+      throw new ConfigError([`syslog.${at}: enabled needs both cert and key (PEM file paths)`]);
+    }
+    if (tls.cert && tls.key && input && !hasKey(input, ['syslog', ...at.split('.'), 'enabled'])) tls.enabled = true;
   }
-  if (tls.cert && tls.key && input && !hasKey(input, ['syslog', 'tls', 'enabled'])) tls.enabled = true;
   if (config.poll.knownHosts === undefined) config.poll.knownHosts = join(dirname(config.storage.path), 'known_hosts');
   const raw = (expanded as { inventory?: unknown }).inventory;
   if (raw !== undefined) {

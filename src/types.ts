@@ -45,7 +45,9 @@ export function maxSeverity(a: Severity, b: Severity): Severity {
   return severityRank(a) >= severityRank(b) ? a : b;
 }
 
-export type DetectionKind = 'capture' | 'capture-export' | 'span' | 'rspan' | 'erspan' | 'recon' | 'removal';
+/** What a detection is: the one list every schema, rule loader and the console take their kinds from. */
+export const DETECTION_KINDS = ['capture', 'capture-export', 'span', 'rspan', 'erspan', 'recon', 'removal'] as const;
+export type DetectionKind = (typeof DETECTION_KINDS)[number];
 
 export interface Detection {
   /** Rule id (Sigma `id`). */

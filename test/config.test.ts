@@ -29,6 +29,8 @@ describe('configuration', () => {
     expect(problems({ nonsense: true })).toEqual(['nonsense: unknown key']);
     expect(problems({ detection: { collectors: ['10.0.0.0/8', 'everywhere'] } })).toEqual(['detection.collectors[1]: not a CIDR network (got "everywhere")']);
     expect(problems({ syslog: { tls: { enabled: true } } })).toEqual(['syslog.tls: enabled needs both cert and key (PEM file paths)']);
+    expect(problems({ syslog: { relp: { tls: { enabled: true, cert: '/c.pem' } } } })).toEqual(['syslog.relp.tls: enabled needs both cert and key (PEM file paths)']);
+    expect(problems({ syslog: { relp: { maxDataBytes: 10 } } })).toEqual(['syslog.relp.maxDataBytes: must be >= 1024']);
     expect(problems({ http: { publicUrl: 'javascript:alert(1)' } })[0]).toMatch(/^http\.publicUrl: must match pattern/);
   });
 
@@ -75,6 +77,10 @@ describe('configuration', () => {
 
   it('turns TLS on when a certificate and key are given', () => {
     expect(buildConfig({ syslog: { tls: { cert: '/c.pem', key: '/k.pem' } } }).syslog.tls.enabled).toBe(true);
+    const relp = buildConfig({ syslog: { relp: { tls: { cert: '/c.pem', key: '/k.pem' } } } }).syslog.relp;
+    expect(relp.tls.enabled).toBe(true);
+    expect(relp.enabled).toBe(false); // RELP is off by default; TLS alone turns on only the TLS listener
+    expect(buildConfig({}).syslog.relp).toMatchObject({ enabled: false, port: 2514, maxDataBytes: 131072 });
   });
 
   it('the example configuration shipped beside the README loads, and says what the container needs set', () => {

@@ -14,7 +14,7 @@ import { buildDetection } from '../src/app.js';
 import { buildConfig } from '../src/config.js';
 import { Metrics } from '../src/metrics.js';
 import type { Detection, EventSource } from '../src/types.js';
-import { COMMANDS } from '../src/warmup.js';
+import { COMMANDS } from '../src/detect/warmup.js';
 import { logLines } from './helpers/fixture-lines.js';
 import { adversarial, allLogLines, anyText, BIG_INPUT_MS, COMMON_PIECES, cpuMs, mutated, NASTY_CHARS, PROPERTY_TIMEOUT, runs } from './helpers/fuzz.js';
 

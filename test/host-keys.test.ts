@@ -7,6 +7,7 @@ import { Client, Server, utils } from 'ssh2';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { requireTool } from './helpers/tools.js';
 import { fingerprint, keyType, KnownHosts, parseFingerprint, verifyHostKey, type HostKeyVerdict } from '../src/poll/host-keys.js';
+import { ed25519Pair } from './helpers/ssh-keys.js';
 
 // GitHub's published host keys and fingerprints (docs.github.com "GitHub's SSH key fingerprints"): an independent vector.
 const GITHUB_ED25519 = 'AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
@@ -20,7 +21,7 @@ const HASHED_FOO = '|1|BMsIC6cUIP2zBuXR3t2LRcJYjzM=|hpkJMysjTk/+zzUUzxQEa2ieq6c=
 const hasSshKeygen = requireTool('ssh-keygen');
 
 function newKey(type: 'ed25519' | 'ecdsa'): { blob: Buffer; privateKey: string; publicLine: string } {
-  const pair = type === 'ed25519' ? utils.generateKeyPairSync('ed25519') : utils.generateKeyPairSync('ecdsa', { bits: 256 });
+  const pair = type === 'ed25519' ? ed25519Pair() : utils.generateKeyPairSync('ecdsa', { bits: 256 });
   const parsed = utils.parseKey(pair.public);
   if (parsed instanceof Error) throw parsed;
   return { blob: parsed.getPublicSSH(), privateKey: pair.private, publicLine: pair.public };

@@ -8,6 +8,7 @@ import { buildConfig } from '../src/config.js';
 import { configProblems as problems } from './helpers/config.js';
 import { DeviceIndex, InventorySource, loadInventoryFile, selectDevices, type Inventory } from '../src/poll/inventory.js';
 import { tempDir } from './helpers/tmp.js';
+import { ed25519Pair } from './helpers/ssh-keys.js';
 
 const FP = 'SHA256:+DiY3wvvV6TuJJhbpZisF/zLDA0zPMSvHdkr4UvCOqU';
 const dir = tempDir('capwatch-inv-');
@@ -75,7 +76,7 @@ describe('inventory', () => {
   });
 
   it('reads a private key file named in the inventory; an unreadable one is named, its content never shown', () => {
-    const key = utils.generateKeyPairSync('ed25519').private;
+    const key = ed25519Pair().private;
     const f = file('id_ed25519', key);
     const inv = loadInventoryFile(file('keyed.yaml', `devices:\n  - {name: r1, address: 192.0.2.1, platform: ios, username: u, privateKey: ${f}, hostKey: "${FP}="}\n`));
     expect(inv.devices[0]!.privateKey).toBe(key);

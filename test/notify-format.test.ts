@@ -2,9 +2,9 @@
 // ping anyone, open a masked link or inject markup, and must stay within the service's documented limits.
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { escape } from '../src/notify/escape.js';
-import { digestFormatters, formatters } from '../src/notify/formats/index.js';
-import type { DigestInput, NotifyTarget, RenderInput, TargetType } from '../src/notify/types.js';
+import { escape } from '../src/alerts/notify/escape.js';
+import { digestFormatters, formatters } from '../src/alerts/notify/formats/index.js';
+import type { DigestInput, NotifyTarget, RenderInput, TargetType } from '../src/alerts/notify/types.js';
 import type { Detection, Incident } from '../src/types.js';
 import { commandEvent } from './helpers/command-event.js';
 

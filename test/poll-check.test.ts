@@ -10,6 +10,7 @@ import type { PollPlatform } from '../src/poll/inventory.js';
 import { fixturesFor, inspected, inventoryEntry, outputsFor, simDevice } from './helpers/devices.js';
 import type { SimDevice, SimDeviceOptions } from './helpers/ssh-device.js';
 import { tempDir } from './helpers/tmp.js';
+import { ed25519Pair } from './helpers/ssh-keys.js';
 
 const settings: PollSettings = { connectTimeoutMs: 3000, commandTimeoutMs: 3000, trustOnFirstUse: false };
 const PLATFORMS: PollPlatform[] = ['iosxe', 'ios', 'nxos', 'asa', 'junos'];
@@ -134,7 +135,7 @@ describe('a device that cannot give a complete answer', () => {
 
   it('logs in with a private key protected by a passphrase; a wrong passphrase is named as such', async () => {
     const { utils } = await import('ssh2');
-    const pair = utils.generateKeyPairSync('ed25519', { passphrase: 'open sesame', cipher: 'aes256-ctr', rounds: 4 });
+    const pair = ed25519Pair({ passphrase: 'open sesame', cipher: 'aes256-ctr', rounds: 4 });
     const d = await device('nxos', { users: { netops: { publicKey: pair.public } } });
     const entry = { ...inventoryEntry(d, 'nxos', { username: 'netops', privateKey: pair.private, passphrase: 'open sesame' }) };
     delete entry.password;
@@ -181,7 +182,7 @@ describe('a device that cannot give a complete answer', () => {
     const port = d.port;
     await d.close();
     running.splice(running.indexOf(d), 1);
-    const impostor = await device('iosxe', { hostKey: utils.generateKeyPairSync('ed25519').private, port });
+    const impostor = await device('iosxe', { hostKey: ed25519Pair().private, port });
     expect(impostor.port).toBe(port);
     const changed = await checkDevice(entry, { ...settings, knownHosts: () => KnownHosts.load(file), trustOnFirstUse: true });
     expect(changed).toMatchObject({ reachable: false, errorKind: 'host-key' });

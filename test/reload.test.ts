@@ -90,6 +90,26 @@ describe('reload on SIGHUP', () => {
     expect(svc.logs()).toMatch(/"level":20,/);
   });
 
+  it('turns RELP on where a reload says, journal and all', async () => {
+    const port = await freePort();
+    const config = JSON.parse(readFileSync(configFile, 'utf8'));
+    config.syslog.relp = { enabled: true, port };
+    writeFileSync(configFile, JSON.stringify(config));
+    await hup();
+    const reloaded = JSON.parse(svc.logs().split('\n').filter((l) => l.includes('"configuration reloaded"')).at(-1)!);
+    expect(reloaded).toMatchObject({ relp: { port }, rebound: true });
+    const line = cfglog('relp', 'ip traffic-export apply PROFILE3 size 1000');
+    const answers = await new Promise<string>((resolve, reject) => {
+      let got = '';
+      const s = connect(port, '127.0.0.1', () => s.write(`1 open 30 relp_version=0\ncommands=syslog\n2 syslog ${Buffer.byteLength(line)} ${line}\n3 close 0\n`));
+      s.on('data', (b: Buffer) => (got += b.toString()));
+      s.once('error', reject);
+      s.once('close', () => resolve(got));
+    });
+    expect(answers.match(/^\d+ rsp \d+ \d{3}/gm)).toEqual(['1 rsp 66 200', '2 rsp 6 200', '3 rsp 6 200']);
+    await eventually(async () => (await svc.api('/api/incidents?user=relp')).incidents.length === 1);
+  });
+
   it('refuses a broken edit naming the key, and keeps working with what ran before', async () => {
     const good = readFileSync(configFile, 'utf8');
     const config = JSON.parse(good);

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { AuditLog } from '../src/alerts/audit.js';
 import { RETENTION_DEFAULTS, Retention } from '../src/alerts/retention.js';
 import { Store } from '../src/alerts/store.js';
-import { Outbox } from '../src/notify/outbox.js';
+import { Outbox } from '../src/alerts/notify/outbox.js';
+import { RelpJournal } from '../src/sources/relp-journal.js';
 import type { Detection, Incident } from '../src/types.js';
 import { commandEvent } from './helpers/command-event.js';
 import { CLI } from './helpers/service.js';
@@ -57,6 +58,20 @@ describe('retention', () => {
     expect(store.database.prepare('SELECT id FROM notify_outbox').pluck().all()).toEqual(['m2']);
     expect(audit.list().map((e) => e.actor.name)).toEqual(['bob']);
     expect(await retention.prune(NOW)).toEqual({});
+    store.close();
+  });
+
+  it('prunes the RELP journal past relpJournalDays, but never a row detection has not seen yet', async () => {
+    const path = join(tempDir('capwatch-retention-'), 'capwatch.db');
+    const store = new Store(path);
+    const journal = new RelpJournal(path);
+    const ids: number[] = [];
+    for (const days of [30, 20, 10, 1]) journal.append({ receivedAt: NOW.getTime() - days * DAY, sender: '192.0.2.1', message: `${days} days old` }, (_e, id) => ids.push(id));
+    journal.flush();
+    journal.processed(ids[1]!); // detection saw the 30- and 20-day-old rows; the 10-day-old one waits for the next start
+    journal.close();
+    expect(await new Retention(store.database, path, RETENTION_DEFAULTS).prune(NOW)).toEqual({ relp_journal: 2 });
+    expect(store.database.prepare('SELECT message FROM relp_journal ORDER BY id').pluck().all()).toEqual(['10 days old', '1 days old']);
     store.close();
   });
 

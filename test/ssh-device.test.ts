@@ -5,6 +5,7 @@ import ssh2 from 'ssh2';
 import type { ClientChannel, ConnectConfig } from 'ssh2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fixtureOutput, startSimDevice, type SimDevice, type SimDeviceOptions } from './helpers/ssh-device.js';
+import { ed25519Pair } from './helpers/ssh-keys.js';
 
 const { Client, utils } = ssh2;
 type SshClient = InstanceType<typeof Client>;
@@ -99,8 +100,8 @@ describe('simulated SSH device', () => {
   });
 
   it('rejects a wrong password and an unknown key, accepts a listed key', async () => {
-    const good = utils.generateKeyPairSync('ed25519');
-    const other = utils.generateKeyPairSync('ed25519');
+    const good = ed25519Pair();
+    const other = ed25519Pair();
     const d = await device({ users: { admin: { password: 'secret' }, ops: { publicKey: good.public } } });
     await expect(connect(d, { password: 'wrong' })).rejects.toThrow(/authentication methods failed/);
     await expect(connect(d, { username: 'ops', password: undefined, privateKey: other.private })).rejects.toThrow(/authentication methods failed/);

@@ -14,12 +14,14 @@ export interface RetentionConfig {
   deliveredOutboxDays: number;
   /** The TACACS+ accounting journal: every record is applied as it arrives; this keeps it for forensics. */
   tacacsJournalDays: number;
+  /** The RELP journal: kept this long once detection has seen it, for forensics. */
+  relpJournalDays: number;
   auditDays: number;
   /** Devices that have sent nothing for this long leave the devices view. */
   devicesDays: number;
 }
 
-export const RETENTION_DEFAULTS: RetentionConfig = { incidentsDays: 365, sweepsDays: 90, deliveredOutboxDays: 7, tacacsJournalDays: 7, auditDays: 365, devicesDays: 365 };
+export const RETENTION_DEFAULTS: RetentionConfig = { incidentsDays: 365, sweepsDays: 90, deliveredOutboxDays: 7, tacacsJournalDays: 7, relpJournalDays: 7, auditDays: 365, devicesDays: 365 };
 
 export function retentionSchema() {
   const days = { type: 'number', exclusiveMinimum: 0 } as const;
@@ -34,6 +36,7 @@ export function retentionSchema() {
       sweepsDays: { ...days, default: RETENTION_DEFAULTS.sweepsDays },
       deliveredOutboxDays: { ...days, default: RETENTION_DEFAULTS.deliveredOutboxDays },
       tacacsJournalDays: { ...days, default: RETENTION_DEFAULTS.tacacsJournalDays },
+      relpJournalDays: { ...days, default: RETENTION_DEFAULTS.relpJournalDays },
       auditDays: { ...days, default: RETENTION_DEFAULTS.auditDays },
       devicesDays: { ...days, default: RETENTION_DEFAULTS.devicesDays },
     },
@@ -93,6 +96,13 @@ const SWEEPABLE: Sweepable[] = [
     cutoffDays: (c) => c.tacacsJournalDays,
     ids: `SELECT id FROM tacacs_accounting WHERE received_at < ? LIMIT ${BATCH}`,
     delete: ['DELETE FROM tacacs_accounting WHERE id IN (SELECT value FROM json_each(?))'],
+  },
+  {
+    table: 'relp_journal',
+    cutoffDays: (c) => c.relpJournalDays,
+    // Never a row detection has not seen yet (src/sources/relp-journal.ts runs those at the next start).
+    ids: `SELECT id FROM relp_journal WHERE received_at < ? AND id <= (SELECT through FROM relp_journal_processed) LIMIT ${BATCH}`,
+    delete: ['DELETE FROM relp_journal WHERE id IN (SELECT value FROM json_each(?))'],
   },
   {
     table: 'audit',

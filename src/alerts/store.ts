@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Confirmation, Detection, DetectionKind, DeviceRef, Expectation, Incident, IncidentStatus, Severity } from '../types.js';
 import { SEVERITIES, severityRank } from '../types.js';
-import { ConfigError } from '../validate.js';
+import { ConfigError } from '../commands/validate.js';
 import type { CoveredObject } from '../detect/expected/expiry.js';
 
 const SCHEMA = `

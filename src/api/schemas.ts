@@ -1,9 +1,9 @@
 // JSON Schemas of the shapes the API returns, registered once (`app.addSchema`) and referenced by the routes: they
 // serialise the responses and become the OpenAPI document's components. Keep them in step with alerts/json.ts.
 import type { FastifyInstance } from 'fastify';
-import { SEVERITIES } from '../types.js';
+import { DETECTION_KINDS as KINDS, SEVERITIES } from '../types.js';
 
-export const KINDS = ['capture', 'capture-export', 'span', 'rspan', 'erspan', 'recon', 'removal'] as const;
+export { KINDS };
 export const STATUSES = ['open', 'acknowledged', 'resolved', 'expected', 'false-positive'] as const;
 const CHECK_STATUSES = ['active-found', 'none-found', 'unsupported', 'unreachable'] as const;
 

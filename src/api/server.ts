@@ -15,7 +15,7 @@ import type { Store } from '../alerts/store.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { Poller } from '../poll/index.js';
-import { ConfigError } from '../validate.js';
+import { ConfigError } from '../commands/validate.js';
 import type { Activity } from '../alerts/activity.js';
 import { activityRoutes } from './activity.js';
 import { adminRoutes, type AdminApiDeps } from './admin.js';

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { fileBytes, Retention } from '../alerts/retention.js';
 import type { Config } from '../config.js';
-import { grid } from '../table.js';
+import { grid } from './table.js';
 
 export class DbUsageError extends Error {}
 

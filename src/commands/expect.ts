@@ -8,7 +8,7 @@ import { Store } from '../alerts/store.js';
 import { approvalJson } from '../api/expected.js';
 import type { Config } from '../config.js';
 import { InventorySource } from '../poll/inventory.js';
-import { cell, grid } from '../table.js';
+import { cell, grid } from './table.js';
 
 export class ExpectUsageError extends Error {}
 

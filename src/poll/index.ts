@@ -11,7 +11,7 @@ import type { Confirmation, Detection, DeviceRef, Incident } from '../types.js';
 import { confirmationOf, type DeviceCheck } from './check.js';
 import { CheckStore } from './check-store.js';
 import { Confirmer } from './confirm.js';
-import { ConfigError } from '../validate.js';
+import { ConfigError } from '../commands/validate.js';
 import { KnownHosts } from './host-keys.js';
 import { InventorySource, selectDevices, type DeviceSelection, type InventorySpec } from './inventory.js';
 import { Reloading } from './reloading.js';

@@ -2,7 +2,7 @@
 // ${ENV} expansion so passwords stay out of the file. Problems name the key; they never echo a secret.
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { ajv, ConfigError, describeSchemaError, expandEnv } from '../validate.js';
+import { ajv, ConfigError, describeSchemaError, expandEnv } from '../commands/validate.js';
 import { parseFingerprint } from './host-keys.js';
 import { Reloading } from './reloading.js';
 

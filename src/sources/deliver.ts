@@ -3,7 +3,7 @@ import { excerpt, type RateLimitedLog } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { SyslogSink, SyslogTransport } from './types.js';
 
-export type Deliver = (text: string, sender: string) => void;
+export type Deliver = (text: string, sender: string, receivedAtMs?: number) => void;
 
 /**
  * Counts each message and hands it to the sink. The sink must not throw; if a bug makes it throw anyway, the message
@@ -12,10 +12,10 @@ export type Deliver = (text: string, sender: string) => void;
 export function deliverTo(sink: SyslogSink, transport: SyslogTransport, metrics: Metrics, warn: RateLimitedLog): Deliver {
   const received = metrics.receivedTally({ source: 'syslog', transport });
   const failed = metrics.dropped.labels({ source: 'syslog', reason: 'internal-error' });
-  return (text, sender) => {
+  return (text, sender, receivedAtMs) => {
     received.inc();
     try {
-      sink.message(text, sender, transport);
+      sink.message(text, sender, transport, receivedAtMs);
     } catch (err) {
       failed.inc();
       warn.warn('syslog:internal-error', { sender, transport, err, excerpt: excerpt(text) }, 'message handler threw; message dropped');

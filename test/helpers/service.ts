@@ -19,6 +19,9 @@ export interface Service {
   udp: number;
   tcp: number;
   tls?: number;
+  /** RELP ports, when syslog.relp enables them. */
+  relp?: number;
+  relpTls?: number;
   /** TACACS+ accounting port, when the config defines clients. */
   tacacs?: number;
   tacacsTls?: number;
@@ -77,6 +80,8 @@ export async function startService(opts: { config?: Record<string, unknown>; dir
     udp: listening.udp?.port,
     tcp: listening.tcp?.port,
     tls: listening.tls?.port,
+    relp: listening.relp?.port,
+    relpTls: listening.relpTls?.port,
     tacacs: listening.tacacs?.port,
     tacacsTls: listening.tacacsTls?.port,
     proc,

@@ -8,12 +8,13 @@ export interface Received {
   text: string;
   sender: string;
   transport: SyslogTransport;
+  receivedAtMs?: number;
 }
 
 export class CollectingSink implements SyslogSink {
   readonly messages: Received[] = [];
-  message(text: string, sender: string, transport: SyslogTransport): void {
-    this.messages.push({ text, sender, transport });
+  message(text: string, sender: string, transport: SyslogTransport, receivedAtMs?: number): void {
+    this.messages.push({ text, sender, transport, ...(receivedAtMs !== undefined && { receivedAtMs }) });
   }
   texts(): string[] {
     return this.messages.map((m) => m.text);

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ssh2 from 'ssh2';
 import type { AuthContext, Connection, ParsedKey, ServerChannel, Session } from 'ssh2';
+import { ed25519Pair } from './ssh-keys.js';
 
 const { Server, utils } = ssh2;
 
@@ -210,7 +211,7 @@ class Device implements SimDevice {
   private readonly net: NetServer;
 
   constructor(readonly o: SimDeviceOptions) {
-    const key = o.hostKey === undefined ? (sharedHostKey ??= hostKeyInfo(utils.generateKeyPairSync('ed25519').private)) : hostKeyInfo(o.hostKey);
+    const key = o.hostKey === undefined ? (sharedHostKey ??= hostKeyInfo(ed25519Pair().private)) : hostKeyInfo(o.hostKey);
     this.fingerprint = key.fingerprint;
     this.publicKeyLine = key.publicKeyLine;
     this.platform = PLATFORMS[o.platform];

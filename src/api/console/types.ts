@@ -8,12 +8,11 @@ export type Severity = (typeof SEVERITIES)[number];
 export const STATUSES = ['open', 'acknowledged', 'resolved', 'expected', 'false-positive'] as const;
 export type IncidentStatus = (typeof STATUSES)[number];
 
-export const KINDS = ['capture', 'capture-export', 'span', 'rspan', 'erspan', 'recon', 'removal'] as const;
-export type Kind = (typeof KINDS)[number];
+// The server's own lists (plain data, bundled in): a kind added there reaches every filter and form here.
+import { DETECTION_KINDS as KINDS, type DetectionKind as Kind } from '../../types';
+import { WORK_KINDS, type WorkKind } from '../../detect/expected/kinds';
 
-/** What an approval or a change window may cover: a detection kind, or `capture` / `mirror` for the whole family. */
-export const WORK_KINDS = ['capture', 'mirror', 'capture-export', 'span', 'rspan', 'erspan', 'recon', 'removal'] as const;
-export type WorkKind = (typeof WORK_KINDS)[number];
+export { KINDS, WORK_KINDS, type Kind, type WorkKind };
 
 export type Role = 'viewer' | 'operator' | 'admin';
 

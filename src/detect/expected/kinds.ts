@@ -1,7 +1,7 @@
 // What "kind" means in a window or an approval: a detection kind, or `capture` / `mirror` for the whole family.
-import type { DetectionKind } from '../../types.js';
+import { DETECTION_KINDS, type DetectionKind } from '../../types.js';
 
-export const WORK_KINDS = ['capture', 'mirror', 'capture-export', 'span', 'rspan', 'erspan', 'recon', 'removal'] as const;
+export const WORK_KINDS = ['capture', 'mirror', ...DETECTION_KINDS.filter((k) => k !== 'capture')] as const;
 export type WorkKind = (typeof WORK_KINDS)[number];
 
 const FAMILY: Record<'capture' | 'mirror', ReadonlySet<DetectionKind>> = {

@@ -23,7 +23,7 @@ export const FIELDS = [
 ] as const;
 export type FieldName = (typeof FIELDS)[number];
 
-export const KINDS: readonly DetectionKind[] = ['capture', 'capture-export', 'span', 'rspan', 'erspan', 'recon', 'removal'];
+export { DETECTION_KINDS as KINDS } from '../../types.js';
 
 /**
  * The lifecycle effect of a rule hit (`capwatch.action`), which drives the capture/mirror state:

@@ -3,7 +3,7 @@
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { Counter } from 'prom-client';
-import { TacacsFramer, type FrameError } from '../../parsers/tacacs/framer.js';
+import { TacacsFramer, type FrameError } from '../../../parsers/tacacs/framer.js';
 import {
   ACCT_STATUS,
   accountingKind,
@@ -21,14 +21,14 @@ import {
   TYPE,
   unknownTypeReply,
   type AccountingRequest,
-} from '../../parsers/tacacs/packet.js';
-import { accountingDeviceRecord, renderAccounting } from '../../parsers/tacacs/record.js';
-import { isParseFailure, type DeviceRecord } from '../../parsers/types.js';
-import { RateLimitedLog, type Logger } from '../log.js';
-import type { Metrics, Tally } from '../metrics.js';
-import { senderAddress } from '../sources/deliver.js';
-import { listenStream } from '../sources/listen.js';
-import type { Listener } from '../sources/types.js';
+} from '../../../parsers/tacacs/packet.js';
+import { accountingDeviceRecord, renderAccounting } from '../../../parsers/tacacs/record.js';
+import { isParseFailure, type DeviceRecord } from '../../../parsers/types.js';
+import { RateLimitedLog, type Logger } from '../../log.js';
+import type { Metrics, Tally } from '../../metrics.js';
+import { senderAddress } from '../deliver.js';
+import { listenStream } from '../listen.js';
+import type { Listener } from '../types.js';
 import type { ClientTable, TacacsClient } from './clients.js';
 import type { AccountingJournal } from './journal.js';
 

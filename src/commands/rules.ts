@@ -1,7 +1,7 @@
 // `capwatch rules`: load and list the detection rules, so a rule author sees a load error before deploying.
-import { ruleDirs } from './app.js';
-import type { Config } from './config.js';
-import { loadRules } from './detect/sigma/load.js';
+import { ruleDirs } from '../app.js';
+import type { Config } from '../config.js';
+import { loadRules } from '../detect/sigma/load.js';
 
 export function listRules(config: Config, out: NodeJS.WritableStream = process.stdout): number {
   const rules = loadRules(ruleDirs(config));

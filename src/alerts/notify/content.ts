@@ -1,7 +1,7 @@
 // What every message says, independent of markup: who, what, where, when, confirmation, link.
 // Values here are raw (attacker-controlled) text; each formatter escapes them for its own markup.
-import { deviceName } from '../alerts/json.js';
-import { SEVERITIES, type Confirmation, type Detection, type Incident, type Severity } from '../types.js';
+import { deviceName } from '../json.js';
+import { SEVERITIES, type Confirmation, type Detection, type Incident, type Severity } from '../../types.js';
 import type { DigestInput, RenderInput } from './types.js';
 
 /** Commands listed per message; the rest are counted, and the link shows them all. */

@@ -2,17 +2,17 @@
 // Results go to the same SQLite file as the service's (compared with each device's previous sweep); an active item
 // no open incident explains opens an incident, whose alerts the running service sends from the shared outbox.
 import { SingleBar } from 'cli-progress';
-import { sweepJson } from './alerts/json.js';
-import { buildAlerting } from './app.js';
-import { Store } from './alerts/store.js';
-import type { Config } from './config.js';
-import { createLogger } from './log.js';
-import { Metrics } from './metrics.js';
-import { activeItems, confirmationOf } from './poll/check.js';
-import type { StoredCheck } from './poll/check-store.js';
-import { Poller } from './poll/index.js';
-import { SelectionError, selectDevices, type InventorySpec } from './poll/inventory.js';
-import type { SweepView } from './poll/sweep.js';
+import { sweepJson } from '../alerts/json.js';
+import { buildAlerting } from '../app.js';
+import { Store } from '../alerts/store.js';
+import type { Config } from '../config.js';
+import { createLogger } from '../log.js';
+import { Metrics } from '../metrics.js';
+import { activeItems, confirmationOf } from '../poll/check.js';
+import type { StoredCheck } from '../poll/check-store.js';
+import { Poller } from '../poll/index.js';
+import { SelectionError, selectDevices, type InventorySpec } from '../poll/inventory.js';
+import type { SweepView } from '../poll/sweep.js';
 import { cell, findingsTables, grid } from './table.js';
 
 export interface SweepOptions {

@@ -2,9 +2,8 @@
 import { PAGERDUTY_URL } from './formats/pagerduty.js';
 import type { DeliveryOptions } from './notifier.js';
 import { TARGET_TYPES, type NotifyTarget } from './types.js';
-import { SEVERITIES, type DetectionKind } from '../types.js';
+import { DETECTION_KINDS as KINDS, SEVERITIES } from '../../types.js';
 
-const KINDS: DetectionKind[] = ['capture', 'capture-export', 'span', 'rspan', 'erspan', 'recon', 'removal'];
 
 export interface NotifyConfig {
   notify: NotifyTarget[];

@@ -1,6 +1,6 @@
 // One HTTP request to a target, and what its answer means for retrying. Used by the outbox worker and `notify test`.
 import { createHash } from 'node:crypto';
-import { excerpt } from '../log.js';
+import { excerpt } from '../../log.js';
 import type { Rendered } from './types.js';
 
 export interface SendResult {

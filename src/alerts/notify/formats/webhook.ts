@@ -2,10 +2,10 @@
 // X-Capwatch-Timestamp = Unix seconds (receivers reject old ones: no replay), Idempotency-Key = the delivery id (also
 // `id` in the body; a retried delivery keeps it, so receivers drop duplicates).
 import { createHmac } from 'node:crypto';
-import { detectionJson, deviceName, incidentJson } from '../../alerts/json.js';
+import { detectionJson, deviceName, incidentJson } from '../../json.js';
 import { consoleListLink, incidentLink } from '../content.js';
 import type { DigestFormatter, Formatter, Rendered } from '../types.js';
-import type { Detection } from '../../types.js';
+import type { Detection } from '../../../types.js';
 
 /** Command and raw text beyond this are cut (and flagged): one message must not carry megabytes. */
 const TEXT_MAX = 8192;

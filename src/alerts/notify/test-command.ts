@@ -1,9 +1,9 @@
 // `capwatch notify test`: sends a sample incident to each target directly (not through the outbox) and reports.
 import { randomUUID } from 'node:crypto';
-import type { Config } from '../config.js';
-import type { Incident } from '../types.js';
+import type { Config } from '../../config.js';
+import type { Incident } from '../../types.js';
 import { formatters } from './formats/index.js';
-import { excerpt } from '../log.js';
+import { excerpt } from '../../log.js';
 import { redactUrl, send } from './send.js';
 
 export function sampleIncident(now = new Date()): Incident {

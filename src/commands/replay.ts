@@ -1,19 +1,19 @@
 // `capwatch replay`: the live pipeline, offline, over archived files.
 import { createReadStream, existsSync, openSync, closeSync, readSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { Approvals } from './alerts/approvals.js';
-import type { Approval } from './detect/expected/approvals.js';
-import type { DeviceDirectory } from './detect/expected/devices.js';
-import { InventorySource } from './poll/inventory.js';
+import { Approvals } from '../alerts/approvals.js';
+import type { Approval } from '../detect/expected/approvals.js';
+import type { DeviceDirectory } from '../detect/expected/devices.js';
+import { InventorySource } from '../poll/inventory.js';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { buildDetection } from './app.js';
-import { detectionJson, deviceName } from './alerts/json.js';
-import type { Config } from './config.js';
-import { createLogger } from './log.js';
-import { Metrics } from './metrics.js';
-import { SEVERITIES, type Detection, type Severity } from './types.js';
+import { buildDetection } from '../app.js';
+import { detectionJson, deviceName } from '../alerts/json.js';
+import type { Config } from '../config.js';
+import { createLogger } from '../log.js';
+import { Metrics } from '../metrics.js';
+import { SEVERITIES, type Detection, type Severity } from '../types.js';
 
 export interface ReplayOptions {
   json: boolean;

@@ -1,5 +1,5 @@
 // What a notification target is, and what a formatter turns an incident into.
-import type { Detection, DetectionKind, Incident, Severity } from '../types.js';
+import type { Detection, DetectionKind, Incident, Severity } from '../../types.js';
 
 export const TARGET_TYPES = ['slack', 'teams', 'discord', 'mattermost', 'googlechat', 'pagerduty', 'webhook'] as const;
 export type TargetType = (typeof TARGET_TYPES)[number];

@@ -1,10 +1,10 @@
 // PagerDuty Events API v2: one alert per incident (dedup_key = incident id) — later detections re-trigger the same
 // alert, acknowledging or resolving the incident in capwatch does the same there. summary ≤ 1024, dedup_key ≤ 255.
-import { deviceName, detectionJson } from '../../alerts/json.js';
+import { deviceName, detectionJson } from '../../json.js';
 import { escape } from '../escape.js';
 import { commandPath, confirmationText, consoleListLink, incidentLink, summarizeDigest } from '../content.js';
 import type { DigestFormatter, Formatter } from '../types.js';
-import type { Severity } from '../../types.js';
+import type { Severity } from '../../../types.js';
 
 export const PAGERDUTY_URL = 'https://events.pagerduty.com/v2/enqueue';
 const SEVERITY: Record<Severity, 'critical' | 'error' | 'warning' | 'info'> = { critical: 'critical', high: 'error', medium: 'warning', low: 'info', informational: 'info' };

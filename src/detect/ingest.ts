@@ -1,20 +1,20 @@
 // The hot path: one received line → pre-filter → header → device record → CommandEvent → detections.
 // Synchronous; the only allocation most lines cost is the pre-filter's scan.
 import { isIP } from 'node:net';
-import { normalizeCommand } from '../parsers/command/normalize.js';
-import { extractRecord } from '../parsers/messages/index.js';
-import { IseReassembler, type ReadyMessage } from '../parsers/messages/ise-reassembly.js';
-import { hasCommandTag, mayCarryCommand } from '../parsers/prefilter.js';
-import { parseSyslog } from '../parsers/syslog/header.js';
-import type { DeviceRecord, SyslogMessage } from '../parsers/types.js';
-import { isParseFailure } from '../parsers/types.js';
-import { deviceKey } from './alerts/store.js';
-import type { ContextTracker } from './detect/context.js';
-import type { Detector } from './detect/detector.js';
-import { excerpt, type RateLimitedLog } from './log.js';
-import type { Metrics } from './metrics.js';
-import type { SyslogSink } from './sources/types.js';
-import type { CommandEvent, Detection, DeviceRef, EventSource } from './types.js';
+import { normalizeCommand } from '../../parsers/command/normalize.js';
+import { extractRecord } from '../../parsers/messages/index.js';
+import { IseReassembler, type ReadyMessage } from '../../parsers/messages/ise-reassembly.js';
+import { hasCommandTag, mayCarryCommand } from '../../parsers/prefilter.js';
+import { parseSyslog } from '../../parsers/syslog/header.js';
+import type { DeviceRecord, SyslogMessage } from '../../parsers/types.js';
+import { isParseFailure } from '../../parsers/types.js';
+import { deviceKey } from '../alerts/store.js';
+import type { ContextTracker } from './context.js';
+import type { Detector } from './detector.js';
+import { excerpt, type RateLimitedLog } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { SyslogSink, SyslogTransport } from '../sources/types.js';
+import type { CommandEvent, Detection, DeviceRef, EventSource } from '../types.js';
 
 export interface IngestOptions {
   metrics: Metrics;
@@ -74,13 +74,13 @@ export class Ingest implements SyslogSink {
   }
 
   /** SyslogSink: a message from a live listener. */
-  message(text: string, sender: string): void {
+  message(text: string, sender: string, _transport?: SyslogTransport, receivedAtMs?: number): void {
     const fresh = this.tally(sender);
     if (fresh !== undefined && fresh.messages === 1 && fresh.hostname === undefined) this.nameSender(fresh, text);
     // Most lines stop at the pre-filter: they are not worth a clock read.
     if (mayCarryCommand(text)) {
       this.o.metrics.parsedLine();
-      this.kept(text, sender, 'syslog', Date.now());
+      this.kept(text, sender, 'syslog', receivedAtMs ?? Date.now());
     }
   }
 

@@ -2,11 +2,11 @@
 // terminal logs). One set of findings for all files of one invocation, as the poller would report one device.
 import { readFileSync, statSync } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { parseShowOutputs, splitTranscript } from '../parsers/show/index.js';
-import { excerpt } from './log.js';
-import { findingsJson } from './alerts/json.js';
+import { parseShowOutputs, splitTranscript } from '../../parsers/show/index.js';
+import { excerpt } from '../log.js';
+import { findingsJson } from '../alerts/json.js';
 import { findingsTables } from './table.js';
-import type { DeviceFindings, Platform } from './types.js';
+import type { DeviceFindings, Platform } from '../types.js';
 
 export const INSPECT_PLATFORMS = ['ios', 'iosxe', 'nxos', 'asa', 'junos'] as const satisfies readonly Platform[];
 export type InspectPlatform = (typeof INSPECT_PLATFORMS)[number];

@@ -1,5 +1,5 @@
 // The devices allowed to send accounting: networks with their key(s), chosen by longest-prefix match of the peer.
-import { cidrContains, parseCidr, type Cidr } from '../detect/sigma/cidr.js';
+import { cidrContains, parseCidr, type Cidr } from '../../detect/sigma/cidr.js';
 
 export interface TacacsClientConfig {
   network: string;

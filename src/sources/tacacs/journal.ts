@@ -4,7 +4,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { AccountingRequest } from '../../parsers/tacacs/packet.js';
+import type { AccountingRequest } from '../../../parsers/tacacs/packet.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS tacacs_accounting (

@@ -1,9 +1,9 @@
 // The TACACS+ side of `serve`: the accounting journal and the plain (and optional TLS) listeners, from the config.
 import { readFileSync } from 'node:fs';
-import type { Config } from '../config.js';
-import type { Logger } from '../log.js';
-import type { Metrics } from '../metrics.js';
-import type { Listener } from '../sources/types.js';
+import type { Config } from '../../config.js';
+import type { Logger } from '../../log.js';
+import type { Metrics } from '../../metrics.js';
+import type { Listener } from '../types.js';
 import { ClientTable } from './clients.js';
 import { AccountingJournal } from './journal.js';
 import { startTacacs, type AccountingSink } from './server.js';

@@ -3,12 +3,12 @@
 // and jitter, and drains on shutdown. A storm of incidents from never-seen devices collapses into one digest per target.
 import { randomUUID } from 'node:crypto';
 import { Counter } from 'prom-client';
-import type { IncidentUpdate } from '../alerts/incidents.js';
-import type { Store } from '../alerts/store.js';
-import { TRUST_RANK, type DeviceTrust } from '../alerts/trust.js';
-import { RateLimitedLog, type Logger } from '../log.js';
-import type { Metrics } from '../metrics.js';
-import { severityRank, type Detection, type DeviceRef, type Incident, type Severity } from '../types.js';
+import type { IncidentUpdate } from '../incidents.js';
+import type { Store } from '../store.js';
+import { TRUST_RANK, type DeviceTrust } from '../trust.js';
+import { RateLimitedLog, type Logger } from '../../log.js';
+import type { Metrics } from '../../metrics.js';
+import { severityRank, type Detection, type DeviceRef, type Incident, type Severity } from '../../types.js';
 import { digestFormatters, formatters } from './formats/index.js';
 import { Outbox, type OutboxRow } from './outbox.js';
 import { redactUrl, send, type SendResult } from './send.js';

@@ -1,6 +1,6 @@
 // Plain-text tables for terminals (`inspect`, `sweep`): device text made inert, columns padded.
-import { excerpt } from './log.js';
-import type { CaptureFinding, DeviceFindings, SessionFinding } from './types.js';
+import { excerpt } from '../log.js';
+import type { CaptureFinding, DeviceFindings, SessionFinding } from '../types.js';
 
 /** Device text made inert for a terminal: control characters and bidi overrides shown as escapes, long cells cut. */
 export function cell(text: string, max = 60): string {

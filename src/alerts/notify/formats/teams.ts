@@ -3,7 +3,7 @@
 import { escape } from '../escape.js';
 import { summarize, summarizeDigest, type Summary } from '../content.js';
 import type { DigestFormatter, Formatter, Rendered } from '../types.js';
-import type { Severity } from '../../types.js';
+import type { Severity } from '../../../types.js';
 
 const COLOR: Record<Severity, string> = { critical: 'attention', high: 'attention', medium: 'warning', low: 'accent', informational: 'default' };
 const COMMANDS_BUDGET = 20_000;

@@ -4,7 +4,7 @@
 import { escape } from '../escape.js';
 import { summarize, summarizeDigest, type Summary } from '../content.js';
 import type { DigestFormatter, Formatter, NotifyTarget, Rendered } from '../types.js';
-import type { Severity } from '../../types.js';
+import type { Severity } from '../../../types.js';
 
 const COLOR: Record<Severity, number> = { critical: 0x8b0000, high: 0xe01e1e, medium: 0xf2a900, low: 0x2f80ed, informational: 0x9e9e9e };
 const DESCRIPTION_BUDGET = 3000;
