@@ -1,5 +1,5 @@
-# capwatch in a container: syslog on 5514 (UDP, TCP), TLS syslog on 6514 and TACACS+ on 4949 when configured, the
-# console and API on 8080. The configuration is /etc/capwatch/capwatch.yaml (capwatch.example.yaml: it needs
+# capwatch in a container: syslog on 5514 (UDP, TCP), TLS syslog on 6514, RELP on 2514 and TACACS+ on 4949 when
+# configured, the console and API on 8080. The configuration is /etc/capwatch/capwatch.yaml (capwatch.example.yaml: it needs
 # CAPWATCH_ADMIN_TOKEN_SHA256); the SQLite file and known_hosts go to /data, the only place it writes, so the
 # container runs with a read-only root file system. test/deploy.test.ts rebuilds these stages' file system and starts
 # it, since the tests have no container runtime.
@@ -40,7 +40,7 @@ COPY capwatch.example.yaml /etc/capwatch/capwatch.yaml
 RUN mkdir /data && chown node:node /data && chmod 0700 /data
 USER node
 VOLUME ["/data"]
-EXPOSE 5514/udp 5514/tcp 6514/tcp 4949/tcp 8080/tcp
+EXPOSE 5514/udp 5514/tcp 6514/tcp 2514/tcp 4949/tcp 8080/tcp
 # Node's own fetch (the slim image has no curl). CAPWATCH_HEALTHCHECK_URL if http.port or http.tls is changed.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch(process.env.CAPWATCH_HEALTHCHECK_URL || 'http://127.0.0.1:8080/healthz', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
