@@ -105,11 +105,13 @@ export function buildDetection(
     ...(opts.directory && { directory: opts.directory }),
   });
   const detector = new Detector({ rules, collectors: config.detection.collectors, expected, limits: { onEvict: () => metrics.evictions.inc({ cache: 'mirror-state' }) } });
+  const contexts = new ContextTracker({ onEvict: () => metrics.evictions.inc({ cache: 'config-sessions' }) });
+  metrics.watchCache('config-sessions', () => contexts.size);
   const ingest = new Ingest({
     metrics,
     warn: new RateLimitedLog(log),
     detector,
-    contexts: new ContextTracker({ onEvict: () => metrics.evictions.inc({ cache: 'config-sessions' }) }),
+    contexts,
     eemApplets: config.detection.eemApplets,
     onDetections,
   });
@@ -135,6 +137,7 @@ export function buildAlerting(config: Config, store: Store, log: Logger, metrics
     onSaved: (update) => notifier.enqueue(update),
     onEvict: (cache) => metrics.evictions.inc({ cache }),
   });
+  metrics.watchCache('incidents', () => book.cached);
   return { notifier, book };
 }
 
