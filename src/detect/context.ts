@@ -283,6 +283,11 @@ export class ContextTracker {
     if (this.lastKey === key) this.lastKey = undefined;
   }
 
+  /** Is the session in configuration mode, as far as its commands tell? (Aliases of exec and configure mode differ.) */
+  inConfig(key: string): boolean {
+    return this.sessions.get(key)?.inConfig ?? false;
+  }
+
   /** Number of sessions held (for tests and metrics). */
   get size(): number {
     return this.sessions.size;

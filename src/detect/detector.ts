@@ -22,6 +22,7 @@ import { RuleIndex } from './sigma/dispatch.js';
 import type { Rule } from './sigma/types.js';
 import { EventView } from './sigma/view.js';
 import { assessSeverity, CollectorNetworks, isRemoteUrl } from './severity.js';
+import { CommandLayers } from './layers.js';
 import { MirrorState, type CaptureState, type MirrorStateLimits, type SessionState } from './state.js';
 
 export interface DetectorOptions {
@@ -136,6 +137,8 @@ function why({ rule, event, facts: f, session, outsideCollectors }: WhyInput): s
 
 export class Detector {
   readonly state: MirrorState;
+  /** Aliases and EEM variables, learned into `state`: what a typed name stands for. */
+  readonly layers: CommandLayers;
   readonly expected: ExpectedWork | undefined;
   private ruleList: readonly Rule[];
   private index: RuleIndex;
@@ -151,6 +154,7 @@ export class Detector {
     this.index = new RuleIndex(opts.rules);
     this.collectors = new CollectorNetworks(opts.collectors ?? []);
     this.state = new MirrorState(opts.limits);
+    this.layers = new CommandLayers(this.state);
   }
 
   get rules(): readonly Rule[] {
