@@ -121,6 +121,9 @@ describe('commands behind a layer', () => {
     expect(d).toMatchObject({ kind: 'capture', severity: 'high', facts: { capture: 'CAP' } });
     expect(d!.event.command).toBe('monitor capture CAP start');
     expect(d!.event.typed).toBe('diag start');
+    // shown wherever a detection is: stored facts and the reason
+    expect(d!.facts.typed).toBe('diag start');
+    expect(d!.why).toContain('typed as "diag start"');
   });
 
   it('Guest Shell dohost and the management namespace hide nothing', () => {

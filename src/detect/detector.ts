@@ -16,6 +16,7 @@
 //   part           source | destination, for the removal of one end of a session
 //   eemCommand     the command an EEM applet action runs
 //   capturedBy     the capture that wrote `file`, when capwatch saw it written
+//   typed          the command as logged, when an alias, an EEM variable or a wrapper stood for it
 //   tool           the device feature that captures (`packet-trace`, `ip packet`) when it is no sniffer program
 //   result         `failure` when the device refused the command (NX-OS accounting `(FAILURE)`)
 // plus any other named group a rule's regex defines.
@@ -97,7 +98,8 @@ function why(input: WhyInput): string {
   if (event.result === 'failure') {
     return `${event.device.hostname ?? event.device.address} refused "${event.command}" (FAILURE), so nothing changed; the attempt is what is reported (${rule.title.toLowerCase()}).`;
   }
-  return whyDone(input);
+  const text = whyDone(input);
+  return input.facts.typed !== undefined ? `${text} The command was typed as "${input.facts.typed}".` : text;
 }
 
 /** Router IP Traffic Export: a profile names where copies go (an interface and a MAC), `apply` names what is copied. */
@@ -238,6 +240,8 @@ export class Detector {
     // A refused command changed nothing on the device.
     const failed = event.result === 'failure';
     if (failed) facts.result = 'failure';
+    // What the log showed, when an alias, an EEM variable or a wrapper stood for the command.
+    if (event.typed !== undefined) facts.typed = event.typed.slice(0, MAX_FACT_CHARS);
     const changes = failed
       ? []
       : this.state.apply({
