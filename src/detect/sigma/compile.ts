@@ -2,7 +2,7 @@
 import { SEVERITIES, type DetectionKind, type Severity } from '../../types.js';
 import { parseCondition, positiveSelections, type CondNode } from './condition.js';
 import { compileSelection, matchSelection, selectionPrefixes, type Selection } from './selection.js';
-import { ACTIONS, KINDS, type CommandPrefix, type Rule, type RuleAction } from './types.js';
+import { ACTIONS, KINDS, REQUIREMENTS, type CommandPrefix, type Rule, type RuleAction, type RuleRequirement } from './types.js';
 import type { EventView } from './view.js';
 
 const STATUSES = ['stable', 'test', 'experimental', 'deprecated', 'unsupported'];
@@ -140,6 +140,11 @@ export function compileRule(docIn: unknown, file: string): Rule {
     throw new Error(cw.action === undefined ? "missing field 'capwatch.action'" : `field 'capwatch.action' must be one of ${ACTIONS.join(', ')}`);
   }
 
+  const requires = cw.requires;
+  if (requires !== undefined && (typeof requires !== 'string' || !(REQUIREMENTS as readonly string[]).includes(requires))) {
+    throw new Error(`field 'capwatch.requires' must be one of ${REQUIREMENTS.join(', ')}`);
+  }
+
   const { root, sels, test } = compileDetection(map(doc.detection, 'detection'), 'detection');
   const factSelections = [...positiveSelections(root)].map((n) => sels.get(n)!);
 
@@ -151,6 +156,7 @@ export function compileRule(docIn: unknown, file: string): Rule {
     level: level as Severity,
     kind: kind as DetectionKind,
     action: action as RuleAction,
+    ...(requires !== undefined && { requires: requires as RuleRequirement }),
     file,
     tags,
     references: strList(doc, 'references'),

@@ -28,7 +28,8 @@ export { DETECTION_KINDS as KINDS } from '../../types.js';
 /**
  * The lifecycle effect of a rule hit (`capwatch.action`), which drives the capture/mirror state:
  * captures: define, start, stop, clear, export, run (a foreground capture: ethanalyzer, tcpdump; no lasting object),
- *           automate (an EEM applet that will run a capture/mirror command);
+ *           automate (an EEM applet that will run a capture/mirror command), display (captured packets printed on
+ *           screen: `show monitor capture CAP buffer dump`);
  * mirror sessions: session (submode entered / session declared), source, destination, enable (`no shutdown`),
  *           shutdown, erspan-id, origin, remote-vlan (a VLAN made RSPAN-capable);
  * both: remove; and recon (listing captures/sessions).
@@ -41,6 +42,7 @@ export const ACTIONS = [
   'export',
   'run',
   'automate',
+  'display',
   'session',
   'source',
   'destination',
@@ -53,6 +55,13 @@ export const ACTIONS = [
   'recon',
 ] as const;
 export type RuleAction = (typeof ACTIONS)[number];
+
+/**
+ * What the device's state must already know for a hit to count (`capwatch.requires`). `capture-file`: the `file`
+ * fact names a file captured packets were written to on this device (a copy of it, whatever its name, moves them).
+ */
+export const REQUIREMENTS = ['capture-file'] as const;
+export type RuleRequirement = (typeof REQUIREMENTS)[number];
 
 /** A literal (lowercase) the command must start with for a rule to match; `exact` when it is the whole command. */
 export interface CommandPrefix {
@@ -68,6 +77,7 @@ export interface Rule {
   readonly level: Severity;
   readonly kind: DetectionKind;
   readonly action: RuleAction;
+  readonly requires?: RuleRequirement;
   /** The YAML file the rule came from. */
   readonly file: string;
   readonly tags: readonly string[];
