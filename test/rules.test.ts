@@ -311,7 +311,7 @@ describe('ERSPAN built in a submode (RECONSTRUCTION, logformats.md §1.8) vs an 
     ]);
     expect(out[5]![0]!.facts).toEqual({ session: '1', sessionType: 'erspan-source', destinationIp: '198.51.100.7', erspanId: '100' });
     expect(out[5]![0]!.why).toBe(
-      'Mirror session 1 on edge-rtr1 now sends copied traffic over GRE to 198.51.100.7, outside the approved collector networks; the session is now copying traffic.',
+      'Mirror session 1 on edge-rtr1 now sends copied traffic over IP to 198.51.100.7, outside the approved collector networks; the session is now copying traffic.',
     );
     // the later origin line is critical because the session's destination is outside the collectors
     expect(out[6]![0]!.facts.destinationIp).toBe('198.51.100.7');

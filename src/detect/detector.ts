@@ -22,7 +22,7 @@ import { RuleIndex } from './sigma/dispatch.js';
 import type { Rule } from './sigma/types.js';
 import { EventView } from './sigma/view.js';
 import { assessSeverity, CollectorNetworks, isRemoteUrl } from './severity.js';
-import { MirrorState, type CaptureState, type MirrorStateLimits, type SessionState } from './state.js';
+import { MirrorState, type CaptureState, type MirrorStateLimits, type SessionState, type StateChange } from './state.js';
 
 export interface DetectorOptions {
   rules: readonly Rule[];
@@ -62,11 +62,29 @@ function enrich(facts: Record<string, string>, capture?: Readonly<CaptureState>,
 /** A mirror line's kind is the kind of the session it configures (`no shut` in an ERSPAN session is ERSPAN). */
 function kindOf(rule: Rule, session?: Readonly<SessionState>): DetectionKind {
   if (!session || (rule.kind !== 'span' && rule.kind !== 'rspan' && rule.kind !== 'erspan')) return rule.kind;
-  return session.type === 'span' ? rule.kind : session.type === 'rspan' ? 'rspan' : 'erspan';
+  return sessionKind(session, rule.kind);
+}
+
+function sessionKind(session: Readonly<SessionState>, plain: DetectionKind): DetectionKind {
+  switch (session.type) {
+    case 'span':
+      return plain;
+    case 'rspan':
+      return 'rspan';
+    case 'port-mirroring':
+      return session.destinationIp !== undefined ? 'erspan' : plain;
+    default:
+      return 'erspan';
+  }
+}
+
+/** The change a commit or discard is about: what now copies traffic first, then what was created, then any. */
+function mainChange(changes: readonly StateChange[]): StateChange {
+  return changes.find((c) => c.active) ?? changes.find((c) => c.change !== 'removed') ?? changes[0]!;
 }
 
 const SESSION_MODE = /^monitor session /i;
-const SNIFFER = /ethanalyzer|tcpdump|tshark|dumpcap/i;
+const SNIFFER = /ethanalyzer|tcpdump|tshark|dumpcap|monitor traffic/i;
 
 function inSessionSubmode(context: readonly string[]): boolean {
   for (let i = 0; i < context.length; i++) if (SESSION_MODE.test(context[i]!)) return true;
@@ -81,7 +99,12 @@ interface WhyInput {
   outsideCollectors: boolean;
 }
 
-function why({ rule, event, facts: f, session, outsideCollectors }: WhyInput): string {
+function why(input: WhyInput): string {
+  const text = whatHappened(input);
+  return input.rule.candidate ? `${text} It takes effect only when committed; until then it is a candidate change.` : text;
+}
+
+function whatHappened({ rule, event, facts: f, session, outsideCollectors }: WhyInput): string {
   const dev = event.device.hostname ?? event.device.address;
   const cap = f.capture ?? f.buffer ?? 'a capture';
   const s = f.session ?? '?';
@@ -102,8 +125,11 @@ function why({ rule, event, facts: f, session, outsideCollectors }: WhyInput): s
         ? `${what} left ${dev} for ${url}.`
         : `${what} were written to ${url} on ${dev}, ready to be copied off.`;
     }
-    case 'run':
-      return `A packet capture (${SNIFFER.exec(event.command)?.[0].toLowerCase() ?? 'sniffer'}) ran on ${dev}${f.file ? ` and wrote ${f.file}` : ''}, recording traffic its operator can read.`;
+    case 'run': {
+      const tool = SNIFFER.exec(event.command)?.[0].toLowerCase() ?? 'sniffer';
+      if (tool === 'monitor traffic' && !f.file) return `A packet capture (monitor traffic, tcpdump underneath) ran on ${dev}, printing the packets on the operator's screen.`;
+      return `A packet capture (${tool}) ran on ${dev}${f.file ? ` and wrote ${f.file}` : ''}, recording traffic its operator can read.`;
+    }
     case 'automate':
       return `An EEM applet on ${dev} will run "${f.eemCommand ?? event.command}" on its own, without anyone typing it.`;
     case 'session':
@@ -112,7 +138,7 @@ function why({ rule, event, facts: f, session, outsideCollectors }: WhyInput): s
       return `${f.interfaces ?? (f.vlan ? `VLAN ${f.vlan}` : 'Traffic')} became a source of mirror session ${s} on ${dev}${nowCopying}.`;
     case 'destination':
       if (f.destinationIp) {
-        return `Mirror session ${s} on ${dev} now sends copied traffic over GRE to ${f.destinationIp}${outsideCollectors ? ', outside the approved collector networks' : ''}${nowCopying}.`;
+        return `Mirror session ${s} on ${dev} now sends copied traffic over IP to ${f.destinationIp}${outsideCollectors ? ', outside the approved collector networks' : ''}${nowCopying}.`;
       }
       if (rule.kind === 'rspan') return `Mirror session ${s} on ${dev} now copies traffic into RSPAN VLAN ${f.vlan ?? '?'}, which carries it to other switches${nowCopying}.`;
       return `Mirror session ${s} on ${dev} now copies traffic out of ${f.interfaces ?? 'a destination port'}${nowCopying}.`;
@@ -131,6 +157,13 @@ function why({ rule, event, facts: f, session, outsideCollectors }: WhyInput): s
       return f.part ? `A ${f.part} was removed from mirror session ${s} on ${dev}.` : `Mirror session ${s} was removed from ${dev}.`;
     case 'recon':
       return `Someone listed the captures or mirror sessions on ${dev}, which often comes before setting one up or checking that one still runs.`;
+    case 'commit': {
+      const copying = session?.active ? ' and is now copying traffic' : '';
+      const to = f.destinationIp ? ` to ${f.destinationIp}${outsideCollectors ? ', outside the approved collector networks' : ''}` : '';
+      return `A commit on ${dev} made the waiting capture and mirror changes take effect (${f.committed ?? '?'}): ${f.capture ? `capture ${f.capture}` : `mirror session ${s}`} is now configured${to}${copying}.`;
+    }
+    case 'discard':
+      return `Uncommitted capture and mirror changes on ${dev} (${f.committed ?? '?'}) were thrown away before any commit: they never took effect.`;
   }
 }
 
@@ -171,10 +204,47 @@ export class Detector {
     let out: Detection[] | undefined;
     for (let i = 0; i < n; i++) {
       const rule = this.candidates[i]!;
-      if (rule.test(view)) (out ??= []).push(this.build(rule, view));
+      if (!rule.test(view)) continue;
+      const d = rule.action === 'commit' || rule.action === 'discard' ? this.buildCommit(rule, view) : this.build(rule, view);
+      if (d) (out ??= []).push(d);
     }
     if (out && this.expected) this.expected.mark(out, view);
     return out ?? [];
+  }
+
+  /**
+   * A commit (or discard) is a detection only when capture or mirror changes were waiting in the candidate: its kind
+   * and severity are those of what it made take effect.
+   */
+  private buildCommit(rule: Rule, view: EventView): Detection | undefined {
+    const event = view.event;
+    const changes = rule.action === 'commit' ? this.state.commit(event.device.address, event.time) : this.state.discard(event.device.address);
+    if (changes.length === 0) return undefined;
+    const main = mainChange(changes);
+    const facts = normaliseFacts(rule.extract(view));
+    facts.committed = changes.map((c) => `${c.object} ${c.id} ${c.change}`).join(', ').slice(0, MAX_FACT_CHARS);
+    const { session, capture } = main;
+    if (session) {
+      facts.session = session.id;
+      if (session.sources.length > 0) facts.interfaces = session.sources.join(', ');
+      if (session.destinationIp !== undefined) facts.destinationIp = session.destinationIp;
+    }
+    if (capture) facts.capture = capture.name;
+    const removal = rule.action === 'discard' || main.change === 'removed';
+    const kind: DetectionKind = removal ? 'removal' : capture ? 'capture' : sessionKind(session!, 'span');
+    const severity = removal ? rule.level : assessSeverity({ level: rule.level, kind, action: rule.action, command: event.command, facts, capture, session }, this.collectors).severity;
+    const outsideCollectors = facts.destinationIp !== undefined && !this.collectors.contains(facts.destinationIp);
+    return {
+      rule: rule.id,
+      title: rule.title,
+      kind,
+      severity,
+      technique: 'T1040',
+      event,
+      facts,
+      tradecraft: [],
+      why: why({ rule, event, facts, ...(session && { session }), outsideCollectors }),
+    };
   }
 
   private build(rule: Rule, view: EventView): Detection {
@@ -187,6 +257,7 @@ export class Detector {
       facts,
       time: event.time,
       submode: inSessionSubmode(event.context),
+      candidate: rule.candidate,
     });
     const capture = changes[0]?.capture;
     const session = changes[0]?.session;

@@ -140,6 +140,9 @@ export function compileRule(docIn: unknown, file: string): Rule {
     throw new Error(cw.action === undefined ? "missing field 'capwatch.action'" : `field 'capwatch.action' must be one of ${ACTIONS.join(', ')}`);
   }
 
+  const candidate = cw.candidate ?? false;
+  if (typeof candidate !== 'boolean') throw new Error("field 'capwatch.candidate' must be true or false");
+
   const { root, sels, test } = compileDetection(map(doc.detection, 'detection'), 'detection');
   const factSelections = [...positiveSelections(root)].map((n) => sels.get(n)!);
 
@@ -151,6 +154,7 @@ export function compileRule(docIn: unknown, file: string): Rule {
     level: level as Severity,
     kind: kind as DetectionKind,
     action: action as RuleAction,
+    candidate,
     file,
     tags,
     references: strList(doc, 'references'),
