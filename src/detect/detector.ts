@@ -15,6 +15,7 @@
 //   erspanId, originIp
 //   part           source | destination, for the removal of one end of a session
 //   eemCommand     the command an EEM applet action runs
+//   committed, discarded  what a commit made take effect or a rollback threw away (`session 1 created, …`)
 // plus any other named group a rule's regex defines.
 import type { CommandEvent, Detection, DetectionKind, Severity } from '../types.js';
 import type { ExpectedWork } from './expected/matcher.js';
@@ -101,14 +102,14 @@ interface WhyInput {
 
 function why(input: WhyInput): string {
   const text = whatHappened(input);
-  return input.rule.candidate ? `${text} It takes effect only when committed; until then it is a candidate change.` : text;
+  return input.rule.candidate ? `${text} Until a commit it is only a candidate change.` : text;
 }
 
 function whatHappened({ rule, event, facts: f, session, outsideCollectors }: WhyInput): string {
   const dev = event.device.hostname ?? event.device.address;
   const cap = f.capture ?? f.buffer ?? 'a capture';
   const s = f.session ?? '?';
-  const nowCopying = session?.active ? '; the session is now copying traffic' : '';
+  const nowCopying = !session?.active ? '' : rule.candidate ? '; with both ends set, it copies traffic from the commit on' : '; the session is now copying traffic';
   switch (rule.action) {
     case 'define':
       return `Packet capture ${cap} was set up on ${dev}; once started it records the traffic it selects${f.filter ? ` (${f.filter})` : ''}.`;
@@ -163,7 +164,7 @@ function whatHappened({ rule, event, facts: f, session, outsideCollectors }: Why
       return `A commit on ${dev} made the waiting capture and mirror changes take effect (${f.committed ?? '?'}): ${f.capture ? `capture ${f.capture}` : `mirror session ${s}`} is now configured${to}${copying}.`;
     }
     case 'discard':
-      return `Uncommitted capture and mirror changes on ${dev} (${f.committed ?? '?'}) were thrown away before any commit: they never took effect.`;
+      return `Uncommitted capture and mirror changes on ${dev} (${f.discarded ?? '?'}) were thrown away before any commit: they never took effect.`;
   }
 }
 
@@ -222,7 +223,7 @@ export class Detector {
     if (changes.length === 0) return undefined;
     const main = mainChange(changes);
     const facts = normaliseFacts(rule.extract(view));
-    facts.committed = changes.map((c) => `${c.object} ${c.id} ${c.change}`).join(', ').slice(0, MAX_FACT_CHARS);
+    facts[rule.action === 'commit' ? 'committed' : 'discarded'] = changes.map((c) => `${c.object} ${c.id} ${c.change}`).join(', ').slice(0, MAX_FACT_CHARS);
     const { session, capture } = main;
     if (session) {
       facts.session = session.id;
