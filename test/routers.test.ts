@@ -180,6 +180,21 @@ describe('Junos: port-mirroring and analyzers through interactive-commands, the 
     p.close();
   });
 
+  it('tcpdump through start shell command and monitor traffic from configuration mode are captures; reading a saved file is not', () => {
+    const p = pipeline();
+    const got = p.send([
+      typed('eve', 'start shell command "tcpdump -i em0 -w /var/tmp/a.pcap"'),
+      typed('eve', 'run monitor traffic interface ge-0/0/0'),
+      typed('eve', 'monitor traffic interface ge-0/0/0 read-file /var/tmp/a.pcap'),
+      typed('eve', 'start shell user root'),
+    ]);
+    expect(got.map((d) => [d.event.command, d.kind, d.facts.interfaces])).toEqual([
+      ['start shell command "tcpdump -i em0 -w /var/tmp/a.pcap"', 'capture', 'em0'],
+      ['run monitor traffic interface ge-0/0/0', 'capture', 'ge-0/0/0'],
+    ]);
+    p.close();
+  });
+
   it('an analyzer deleted before the commit is not a mirror; deleting a committed one takes effect at the next commit', () => {
     const p = pipeline();
     p.send([
