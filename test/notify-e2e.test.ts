@@ -134,7 +134,8 @@ describe('a spoofed flood with a chat target', () => {
     const digests = await eventually(() => {
       const d = bodies().filter((b) => b.event === 'incidents.digest');
       const alone = bodies().filter((b) => b.event === 'incident.opened' && b.incident.device.startsWith('spoof-')).length;
-      return d.reduce((n, b) => n + b.digest.incidents, 0) + alone === 2000 && d;
+      const realSent = bodies().some((b) => b.event === 'incident.opened' && b.incident.device === 'real-rtr1');
+      return realSent && d.reduce((n, b) => n + b.digest.incidents, 0) + alone === 2000 && d;
     }, 60_000);
     const sent = bodies();
     const real = sent.findIndex((b) => b.event === 'incident.opened' && b.incident.device === 'real-rtr1');

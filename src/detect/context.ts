@@ -148,6 +148,24 @@ const TRAFFIC_EXPORT = mode([], {
   outgoing: true,
 });
 
+/** IOS XR `monitor-session NAME [ethernet|ipv4|ipv6]` (`config-mon`): where the session's traffic goes. */
+const XR_MONITOR = mode([], {
+  destination: true,
+  mirror: true,
+  'inject-interface': true,
+  'forward-drops': true,
+  description: true,
+});
+
+/**
+ * `interface …`: no grammar, but on IOS XR `monitor-session NAME ethernet` here attaches the interface to a session
+ * (it opens `config-if-mon`) instead of climbing to the global command of the same words.
+ */
+const INTERFACE = mode([
+  ['monitor-session *', ANY],
+  ['monitor-session * ethernet|ipv4|ipv6', ANY],
+]);
+
 // Modes without a grammar, kept for their children (so that `exit-…` and implicit climbs land where IOS does).
 const LISP_INSTANCE = mode([
   ['service *', ANY],
@@ -167,7 +185,9 @@ const VRF_DEFINITION = mode([['address-family +', ANY]]);
 const POLICY_MAP = mode([['class +', ANY]]);
 
 const GLOBAL = mode([
-  ['interface +', ANY],
+  ['interface +', INTERFACE],
+  ['monitor-session *', XR_MONITOR],
+  ['monitor-session * ethernet|ipv4|ipv6', XR_MONITOR],
   ['vlan #', VLAN],
   ['vlan configuration|access-map +', ANY],
   ['monitor session * type erspan-source', ERSPAN_SOURCE],

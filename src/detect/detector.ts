@@ -19,6 +19,7 @@
 //   typed          the command as logged, when an alias, an EEM variable or a wrapper stood for it
 //   tool           the device feature that captures (`packet-trace`, `ip packet`) when it is no sniffer program
 //   result         `failure` when the device refused the command (NX-OS accounting `(FAILURE)`)
+//   committed, discarded  what a commit made take effect or a rollback threw away (`session 1 created, …`)
 // plus any other named group a rule's regex defines.
 import { severityRank, type CommandEvent, type Detection, type DetectionKind, type Severity } from '../types.js';
 import type { ExpectedWork } from './expected/matcher.js';
@@ -28,7 +29,7 @@ import { EventView } from './sigma/view.js';
 import { assessSeverity, CollectorNetworks, isRemoteUrl } from './severity.js';
 import { CommandLayers } from './layers.js';
 import { urlHost } from './urls.js';
-import { MirrorState, type CaptureState, type MirrorStateLimits, type SessionState } from './state.js';
+import { MirrorState, type CaptureState, type MirrorStateLimits, type SessionState, type StateChange } from './state.js';
 
 export interface DetectorOptions {
   rules: readonly Rule[];
@@ -68,8 +69,26 @@ function enrich(facts: Record<string, string>, capture?: Readonly<CaptureState>,
 /** A mirror line's kind is the kind of the session it configures (`no shut` in an ERSPAN session is ERSPAN). */
 function kindOf(rule: Rule, session?: Readonly<SessionState>): DetectionKind {
   if (!session || (rule.kind !== 'span' && rule.kind !== 'rspan' && rule.kind !== 'erspan')) return rule.kind;
-  if (session.type === 'span' || session.type === 'traffic-export') return rule.kind;
-  return session.type === 'rspan' ? 'rspan' : 'erspan';
+  return sessionKind(session, rule.kind);
+}
+
+function sessionKind(session: Readonly<SessionState>, plain: DetectionKind): DetectionKind {
+  switch (session.type) {
+    case 'span':
+    case 'traffic-export':
+      return plain;
+    case 'rspan':
+      return 'rspan';
+    case 'port-mirroring':
+      return session.destinationIp !== undefined ? 'erspan' : plain;
+    default:
+      return 'erspan';
+  }
+}
+
+/** The change a commit or discard is about: what now copies traffic first, then what was created, then any. */
+function mainChange(changes: readonly StateChange[]): StateChange {
+  return changes.find((c) => c.active) ?? changes.find((c) => c.change !== 'removed') ?? changes[0]!;
 }
 
 function minSeverity(a: Severity, b: Severity): Severity {
@@ -77,7 +96,7 @@ function minSeverity(a: Severity, b: Severity): Severity {
 }
 
 const SESSION_MODE = /^monitor session /i;
-const SNIFFER = /ethanalyzer|tcpdump|tshark|dumpcap/i;
+const SNIFFER = /ethanalyzer|tcpdump|tshark|dumpcap|monitor traffic/i;
 
 function inSessionSubmode(context: readonly string[]): boolean {
   for (let i = 0; i < context.length; i++) if (SESSION_MODE.test(context[i]!)) return true;
@@ -98,7 +117,8 @@ function why(input: WhyInput): string {
   if (event.result === 'failure') {
     return `${event.device.hostname ?? event.device.address} refused "${event.command}" (FAILURE), so nothing changed; the attempt is what is reported (${rule.title.toLowerCase()}).`;
   }
-  const text = whyDone(input);
+  const done = whyDone(input);
+  const text = input.rule.candidate ? `${done} Until a commit it is only a candidate change.` : done;
   return input.facts.typed !== undefined ? `${text} The command was typed as "${input.facts.typed}".` : text;
 }
 
@@ -127,7 +147,7 @@ function whyDone(input: WhyInput): string {
   const dev = event.device.hostname ?? event.device.address;
   const cap = f.capture ?? f.buffer ?? 'a capture';
   const s = f.session ?? '?';
-  const nowCopying = session?.active ? '; the session is now copying traffic' : '';
+  const nowCopying = !session?.active ? '' : rule.candidate ? '; with both ends set, it copies traffic from the commit on' : '; the session is now copying traffic';
   switch (rule.action) {
     case 'define':
       return `Packet capture ${cap} was set up on ${dev}; once started it records the traffic it selects${f.filter ? ` (${f.filter})` : ''}.`;
@@ -145,8 +165,11 @@ function whyDone(input: WhyInput): string {
       // `copy X tftp:` asks for the server at a prompt, and no log records the answer.
       return urlHost(url) === undefined ? `${what} left ${dev} for a ${url} server given at the device's prompt (not logged).` : `${what} left ${dev} for ${url}.`;
     }
-    case 'run':
-      return `A packet capture (${f.tool ?? SNIFFER.exec(event.command)?.[0].toLowerCase() ?? 'sniffer'}) ran on ${dev}${f.file ? ` and wrote ${f.file}` : ''}, recording traffic its operator can read.`;
+    case 'run': {
+      const tool = f.tool ?? SNIFFER.exec(event.command)?.[0].toLowerCase() ?? 'sniffer';
+      if (tool === 'monitor traffic' && !f.file) return `A packet capture (monitor traffic, tcpdump underneath) ran on ${dev}, printing the packets on the operator's screen.`;
+      return `A packet capture (${tool}) ran on ${dev}${f.file ? ` and wrote ${f.file}` : ''}, recording traffic its operator can read.`;
+    }
     case 'display':
       return `The packets ${f.capture ?? f.buffer ?? f.tool ?? 'a capture'} recorded on ${dev} were printed on screen: their contents are read without exporting a file.`;
     case 'automate':
@@ -157,7 +180,7 @@ function whyDone(input: WhyInput): string {
       return `${f.interfaces ?? (f.vlan ? `VLAN ${f.vlan}` : 'Traffic')} became a source of mirror session ${s} on ${dev}${nowCopying}.`;
     case 'destination':
       if (f.destinationIp) {
-        return `Mirror session ${s} on ${dev} now sends copied traffic over GRE to ${f.destinationIp}${outsideCollectors ? ', outside the approved collector networks' : ''}${nowCopying}.`;
+        return `Mirror session ${s} on ${dev} now sends copied traffic over IP to ${f.destinationIp}${outsideCollectors ? ', outside the approved collector networks' : ''}${nowCopying}.`;
       }
       if (rule.kind === 'rspan') return `Mirror session ${s} on ${dev} now copies traffic into RSPAN VLAN ${f.vlan ?? '?'}, which carries it to other switches${nowCopying}.`;
       return `Mirror session ${s} on ${dev} now copies traffic out of ${f.interfaces ?? 'a destination port'}${nowCopying}.`;
@@ -176,6 +199,14 @@ function whyDone(input: WhyInput): string {
       return f.part ? `A ${f.part} was removed from mirror session ${s} on ${dev}.` : `Mirror session ${s} was removed from ${dev}.`;
     case 'recon':
       return `Someone listed the captures or mirror sessions on ${dev}, which often comes before setting one up or checking that one still runs.`;
+    case 'commit': {
+      const what = f.capture ? `capture ${f.capture}` : `mirror session ${s}`;
+      const to = f.destinationIp ? ` to ${f.destinationIp}${outsideCollectors ? ', outside the approved collector networks' : ''}` : '';
+      const now = session?.active ? `${what} now copies traffic${to}` : `${what} is now configured${to}`;
+      return `A commit on ${dev} made the waiting capture and mirror changes take effect (${f.committed ?? '?'}): ${now}.`;
+    }
+    case 'discard':
+      return `Uncommitted capture and mirror changes on ${dev} (${f.discarded ?? '?'}) were thrown away before any commit: they never took effect.`;
   }
 }
 
@@ -219,7 +250,9 @@ export class Detector {
     let out: Detection[] | undefined;
     for (let i = 0; i < n; i++) {
       const rule = this.candidates[i]!;
-      if (rule.test(view) && this.satisfied(rule, view)) (out ??= []).push(this.build(rule, view));
+      if (!rule.test(view) || !this.satisfied(rule, view)) continue;
+      const d = rule.action === 'commit' || rule.action === 'discard' ? this.buildCommit(rule, view) : this.build(rule, view);
+      if (d) (out ??= []).push(d);
     }
     if (out && this.expected) this.expected.mark(out, view);
     return out ?? [];
@@ -230,6 +263,41 @@ export class Detector {
     if (rule.requires !== 'capture-file') return true;
     const file = rule.extract(view).file;
     return file !== undefined && this.state.captureFile(view.event.device.address, file) !== undefined;
+  }
+
+  /**
+   * A commit (or discard) is a detection only when capture or mirror changes were waiting in the candidate: its kind
+   * and severity are those of what it made take effect.
+   */
+  private buildCommit(rule: Rule, view: EventView): Detection | undefined {
+    const event = view.event;
+    const changes = rule.action === 'commit' ? this.state.commit(event.device.address, event.time) : this.state.discard(event.device.address);
+    if (changes.length === 0) return undefined;
+    const main = mainChange(changes);
+    const facts = normaliseFacts(rule.extract(view));
+    facts[rule.action === 'commit' ? 'committed' : 'discarded'] = changes.map((c) => `${c.object} ${c.id} ${c.change}`).join(', ').slice(0, MAX_FACT_CHARS);
+    const { session, capture } = main;
+    if (session) {
+      facts.session = session.id;
+      if (session.sources.length > 0) facts.interfaces = session.sources.join(', ');
+      if (session.destinationIp !== undefined) facts.destinationIp = session.destinationIp;
+    }
+    if (capture) facts.capture = capture.name;
+    const removal = rule.action === 'discard' || main.change === 'removed';
+    const kind: DetectionKind = removal ? 'removal' : capture ? 'capture' : sessionKind(session!, 'span');
+    const severity = removal ? rule.level : assessSeverity({ level: rule.level, kind, action: rule.action, command: event.command, facts, capture, session }, this.collectors).severity;
+    const outsideCollectors = facts.destinationIp !== undefined && !this.collectors.contains(facts.destinationIp);
+    return {
+      rule: rule.id,
+      title: rule.title,
+      kind,
+      severity,
+      technique: 'T1040',
+      event,
+      facts,
+      tradecraft: [],
+      why: why({ rule, event, facts, ...(session && { session }), outsideCollectors }),
+    };
   }
 
   private build(rule: Rule, view: EventView): Detection {
@@ -251,6 +319,7 @@ export class Detector {
           facts,
           time: event.time,
           submode: inSessionSubmode(event.context),
+          candidate: rule.candidate,
         });
     const capture = changes[0]?.capture;
     const session = changes[0]?.session;

@@ -88,7 +88,8 @@ export function assessSeverity(i: SeverityInput, collectors: CollectorNetworks):
 
   if (i.action === 'export' && i.facts.url !== undefined && isRemoteUrl(i.facts.url)) severity = 'critical';
 
-  const destinationIp = i.facts.destinationIp ?? (i.session?.type === 'erspan-source' ? i.session.destinationIp : undefined);
+  const leavesOverIp = i.session?.type === 'erspan-source' || i.session?.type === 'port-mirroring';
+  const destinationIp = i.facts.destinationIp ?? (leavesOverIp ? i.session?.destinationIp : undefined);
   if (destinationIp !== undefined) {
     if (i.facts.destinationIp === undefined) facts.destinationIp = destinationIp;
     severity = maxSeverity(severity, collectors.contains(destinationIp) ? 'high' : 'critical');

@@ -5,6 +5,8 @@
 // IP traffic export (RITE) profiles copy traffic once applied to an interface.
 // Beside them, per device: the files captured packets went to (followed to the copy that takes them off the box),
 // the aliases the device expands, and the variables of its EEM applets, so a command behind one is seen for what it is.
+// IOS XR and Junos edit a candidate configuration: their lines change a copy of the device's state, which becomes
+// what the device is believed to run at `commit` and is thrown away at `rollback` / `abort`.
 import type { DetectionKind } from '../types.js';
 import type { RuleAction } from './sigma/types.js';
 import { MIRROR_SESSION_TYPES, type SessionType } from './session-types.js';
@@ -99,6 +101,8 @@ export interface MirrorInput {
   time: Date;
   /** The line was typed inside the session's configuration submode: a session first seen this way starts shut. */
   submode?: boolean;
+  /** The line edits the device's candidate configuration (see `commit`): the active state stays as it is. */
+  candidate?: boolean;
 }
 
 export interface StateChange {
@@ -148,6 +152,8 @@ export function hasBothEnds(s: Readonly<SessionState>): boolean {
     case 'traffic-export':
       // Applying the profile to an interface is what starts the copying (%RITE-5-ACTIVATE).
       return s.sources.length > 0;
+    case 'port-mirroring':
+      return s.destinations.length > 0 || s.destinationIp !== undefined;
     default:
       return s.sources.length > 0 && s.destinations.length > 0;
   }
@@ -165,7 +171,16 @@ const SESSION_TYPES: Readonly<Record<string, SessionType>> = {
   'erspan-source': 'erspan-source',
   'erspan-destination': 'erspan-destination',
   'traffic-export': 'traffic-export',
+  'port-mirroring': 'port-mirroring',
+  analyzer: 'span', // Junos EX/QFX; an `output ip-address` makes it a GRE mirror below
+  ethernet: 'span', // IOS XR monitor-session classes
+  ipv4: 'span',
+  ipv6: 'span',
 };
+
+/** Session names (EOS, IOS XR, Junos name theirs); the words that select several sessions are not names. */
+const SESSION_NAME = /^[\w.:/-]{1,64}$/;
+const NOT_NAMES: ReadonlySet<string> = new Set(['all', 'local', 'remote', 'range']);
 
 class DeviceMirrors implements DeviceMirrorView {
   readonly captures = new Map<string, CaptureState>();
@@ -211,6 +226,40 @@ function splitList(text: string): string[] {
     .filter((s) => s !== '');
 }
 
+function cloneDevice(d: DeviceMirrors): DeviceMirrors {
+  const c = new DeviceMirrors(d.address, d.lastChange);
+  for (const [k, v] of d.captures) c.captures.set(k, { ...v, interfaces: [...v.interfaces] });
+  for (const [k, v] of d.sessions) c.sessions.set(k, { ...v, sources: [...v.sources], destinations: [...v.destinations] });
+  return c;
+}
+
+function sameObject(a: Readonly<CaptureState | SessionState>, b: Readonly<CaptureState | SessionState>): boolean {
+  return JSON.stringify({ ...a, lastChange: 0 }) === JSON.stringify({ ...b, lastChange: 0 });
+}
+
+/** What turning `from` into `to` changes, objects by name (created, updated, removed). */
+function differences(from: DeviceMirrors | undefined, to: DeviceMirrors): StateChange[] {
+  const out: StateChange[] = [];
+  const dev = to.address;
+  for (const [id, c] of to.captures) {
+    const was = from?.captures.get(id);
+    if (!was) out.push({ device: dev, object: 'capture', id, change: 'created', wasActive: false, active: c.active, capture: c });
+    else if (!sameObject(was, c)) out.push({ device: dev, object: 'capture', id, change: 'updated', wasActive: was.active, active: c.active, capture: c });
+  }
+  for (const [id, s] of to.sessions) {
+    const was = from?.sessions.get(id);
+    if (!was) out.push({ device: dev, object: 'session', id, change: 'created', wasActive: false, active: s.active, session: s });
+    else if (!sameObject(was, s)) out.push({ device: dev, object: 'session', id, change: 'updated', wasActive: was.active, active: s.active, session: s });
+  }
+  for (const [id, c] of from?.captures ?? []) {
+    if (!to.captures.has(id)) out.push({ device: dev, object: 'capture', id, change: 'removed', wasActive: c.active, active: false, capture: c });
+  }
+  for (const [id, s] of from?.sessions ?? []) {
+    if (!to.sessions.has(id)) out.push({ device: dev, object: 'session', id, change: 'removed', wasActive: s.active, active: false, session: s });
+  }
+  return out;
+}
+
 /** Session ids a removal names: `3`, `all`, `local`, `remote`, `range 1-3,5` (numbered sessions), or a profile name. */
 function removalTargets(dev: DeviceMirrors, id: string): string[] {
   if (dev.sessions.get(id)?.type === 'traffic-export') return [id];
@@ -232,6 +281,10 @@ function removalTargets(dev: DeviceMirrors, id: string): string[] {
 
 export class MirrorState {
   private readonly byDevice = new Map<string, DeviceMirrors>();
+  /** Candidate configurations not yet committed, by device: a copy of the active state with the edits applied. */
+  private readonly candidates = new Map<string, DeviceMirrors>();
+  /** The states one `apply` works on: the active ones, or the candidates. */
+  private book = this.byDevice;
   private readonly maxDevices: number;
   private readonly onEvict: (() => void) | undefined;
   private readonly maxObjects: number;
@@ -254,8 +307,59 @@ export class MirrorState {
     return [...this.byDevice.values()];
   }
 
-  /** Applies one detection's effect; returns the objects it created, changed or removed (empty when none). */
+  /** The device's uncommitted candidate, when one is waiting: what a commit would make active. */
+  candidate(address: string): DeviceMirrorView | undefined {
+    return this.candidates.get(address);
+  }
+
+  /**
+   * Applies one detection's effect; returns the objects it created, changed or removed (empty when none). A candidate
+   * edit changes the device's candidate, and what it returns is the object as the commit would make it.
+   */
   apply(input: MirrorInput): StateChange[] {
+    this.book = input.candidate === true ? this.candidateBook(input.device, input.time) : this.byDevice;
+    try {
+      return this.applyHere(input);
+    } finally {
+      this.book = this.byDevice;
+    }
+  }
+
+  /** The candidate becomes what the device runs; returns what that changed (empty when nothing was waiting). */
+  commit(address: string, time: Date): StateChange[] {
+    const candidate = this.candidates.get(address);
+    if (!candidate) return [];
+    this.candidates.delete(address);
+    const changes = differences(this.byDevice.get(address), candidate);
+    if (changes.length === 0) return [];
+    candidate.lastChange = time;
+    this.byDevice.delete(address);
+    this.byDevice.set(address, candidate);
+    if (this.byDevice.size > this.maxDevices) {
+      this.byDevice.delete(this.byDevice.keys().next().value!);
+      this.onEvict?.();
+    }
+    return changes;
+  }
+
+  /** The candidate is thrown away (`rollback`, `abort`); returns the edits that never took effect. */
+  discard(address: string): StateChange[] {
+    const candidate = this.candidates.get(address);
+    if (!candidate) return [];
+    this.candidates.delete(address);
+    return differences(this.byDevice.get(address), candidate);
+  }
+
+  private candidateBook(address: string, time: Date): Map<string, DeviceMirrors> {
+    if (!this.candidates.has(address)) {
+      const active = this.byDevice.get(address);
+      this.candidates.set(address, active ? cloneDevice(active) : new DeviceMirrors(address, time));
+      if (this.candidates.size > this.maxDevices) this.candidates.delete(this.candidates.keys().next().value!);
+    }
+    return this.candidates;
+  }
+
+  private applyHere(input: MirrorInput): StateChange[] {
     const f = input.facts;
     if (input.kind === 'capture' || input.kind === 'capture-export') this.noteFiles(input);
     const capture = f.capture ?? f.buffer;
@@ -414,8 +518,9 @@ export class MirrorState {
       return [...dev.sessions.keys()].map((k) => this.updateSession(input, dev, k, false));
     }
     const profile = input.facts.sessionType !== undefined && SESSION_TYPES[input.facts.sessionType.toLowerCase()] === 'traffic-export';
-    if (!profile && !/^\d+$/.test(id)) return [];
-    const createdShut = !profile && (action === 'session' || input.submode === true);
+    if (!SESSION_NAME.test(id) || NOT_NAMES.has(id.toLowerCase())) return [];
+    // Candidate-configuration platforms have no shutdown: a session copies traffic once committed with both ends.
+    const createdShut = !profile && input.candidate !== true && (action === 'session' || input.submode === true);
     return [this.updateSession(input, this.device(input.device, time), id, createdShut)];
   }
 
@@ -455,6 +560,8 @@ export class MirrorState {
         if (f.originIp !== undefined) s.originIp = f.originIp;
         break;
     }
+    // A destination address makes a mirror one that leaves the box over IP (EOS GRE tunnel, Junos analyzer to an IP).
+    if (s.type === 'span' && s.destinationIp !== undefined) s.type = 'erspan-source';
     s.active = hasBothEnds(s) && !s.shut;
     s.lastChange = input.time;
     this.touch(d, input.time);
@@ -492,17 +599,17 @@ export class MirrorState {
   // ---- bookkeeping -------------------------------------------------------------------------------------
 
   private existing(address: string): DeviceMirrors | undefined {
-    return this.byDevice.get(address);
+    return this.book.get(address);
   }
 
   private device(address: string, time: Date): DeviceMirrors {
-    let d = this.byDevice.get(address);
+    let d = this.book.get(address);
     if (!d) {
       d = new DeviceMirrors(address, time);
-      this.byDevice.set(address, d);
+      this.book.set(address, d);
       // Map order is recency order (touch re-inserts): the first device is the one unchanged the longest.
-      if (this.byDevice.size > this.maxDevices) {
-        this.byDevice.delete(this.byDevice.keys().next().value!);
+      if (this.book.size > this.maxDevices) {
+        this.book.delete(this.book.keys().next().value!);
         this.onEvict?.();
       }
     }
@@ -511,8 +618,8 @@ export class MirrorState {
 
   private touch(d: DeviceMirrors, time: Date): void {
     d.lastChange = time;
-    this.byDevice.delete(d.address);
-    this.byDevice.set(d.address, d);
+    this.book.delete(d.address);
+    this.book.set(d.address, d);
   }
 
   /** Before adding an object to a full device: drop the oldest inactive object, or the oldest one. */

@@ -144,6 +144,8 @@ export function compileRule(docIn: unknown, file: string): Rule {
   if (requires !== undefined && (typeof requires !== 'string' || !(REQUIREMENTS as readonly string[]).includes(requires))) {
     throw new Error(`field 'capwatch.requires' must be one of ${REQUIREMENTS.join(', ')}`);
   }
+  const candidate = cw.candidate ?? false;
+  if (typeof candidate !== 'boolean') throw new Error("field 'capwatch.candidate' must be true or false");
 
   const { root, sels, test } = compileDetection(map(doc.detection, 'detection'), 'detection');
   const factSelections = [...positiveSelections(root)].map((n) => sels.get(n)!);
@@ -157,6 +159,7 @@ export function compileRule(docIn: unknown, file: string): Rule {
     kind: kind as DetectionKind,
     action: action as RuleAction,
     ...(requires !== undefined && { requires: requires as RuleRequirement }),
+    candidate,
     file,
     tags,
     references: strList(doc, 'references'),

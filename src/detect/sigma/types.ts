@@ -32,7 +32,9 @@ export { DETECTION_KINDS as KINDS } from '../../types.js';
  *           screen: `show monitor capture CAP buffer dump`);
  * mirror sessions: session (submode entered / session declared), source, destination, enable (`no shutdown`),
  *           shutdown, erspan-id, origin, remote-vlan (a VLAN made RSPAN-capable);
- * both: remove; and recon (listing captures/sessions).
+ * both: remove; and recon (listing captures/sessions);
+ * candidate configurations (IOS XR, Junos): commit (the candidate takes effect), discard (`rollback`, `abort`: it never
+ *           does). Neither makes a detection unless capture or mirror changes were waiting.
  */
 export const ACTIONS = [
   'define',
@@ -53,6 +55,8 @@ export const ACTIONS = [
   'remote-vlan',
   'remove',
   'recon',
+  'commit',
+  'discard',
 ] as const;
 export type RuleAction = (typeof ACTIONS)[number];
 
@@ -78,6 +82,11 @@ export interface Rule {
   readonly kind: DetectionKind;
   readonly action: RuleAction;
   readonly requires?: RuleRequirement;
+  /**
+   * `capwatch.candidate`: the command edits a candidate configuration (IOS XR, Junos), which takes effect only when
+   * committed. Its effect waits in the device's candidate state until a `commit` rule fires.
+   */
+  readonly candidate: boolean;
   /** The YAML file the rule came from. */
   readonly file: string;
   readonly tags: readonly string[];
