@@ -131,7 +131,15 @@ function why({ rule, event, facts: f, session, outsideCollectors }: WhyInput): s
       return f.part ? `A ${f.part} was removed from mirror session ${s} on ${dev}.` : `Mirror session ${s} was removed from ${dev}.`;
     case 'recon':
       return `Someone listed the captures or mirror sessions on ${dev}, which often comes before setting one up or checking that one still runs.`;
+    case 'none':
+      return ruleExplains(rule);
   }
+}
+
+/** A rule from elsewhere explains itself; its author is named, as the SigmaHQ rules' license (DRL 1.1) asks of alerts. */
+function ruleExplains(rule: Rule): string {
+  const text = rule.description.replace(/\s+/g, ' ').trim();
+  return rule.author ? `${text} (Sigma rule "${rule.title}" by ${rule.author})` : text;
 }
 
 export class Detector {
@@ -180,7 +188,7 @@ export class Detector {
   private build(rule: Rule, view: EventView): Detection {
     const event = view.event;
     const facts = normaliseFacts(rule.extract(view));
-    const changes = this.state.apply({
+    const changes = rule.action === 'none' ? [] : this.state.apply({
       device: event.device.address,
       kind: rule.kind,
       action: rule.action,
@@ -201,7 +209,7 @@ export class Detector {
       title: rule.title,
       kind,
       severity,
-      technique: 'T1040',
+      technique: rule.techniques.join(', '),
       event,
       facts,
       tradecraft: assessed.tradecraft,

@@ -31,7 +31,9 @@ export { DETECTION_KINDS as KINDS } from '../../types.js';
  *           automate (an EEM applet that will run a capture/mirror command);
  * mirror sessions: session (submode entered / session declared), source, destination, enable (`no shutdown`),
  *           shutdown, erspan-id, origin, remote-vlan (a VLAN made RSPAN-capable);
- * both: remove; and recon (listing captures/sessions).
+ * both: remove; and recon (listing captures/sessions);
+ * none: a command worth an alert that changes no capture or mirror (the action of Sigma rules written without a
+ *       `capwatch:` section, e.g. SigmaHQ's); its alert explains itself with the rule's description.
  */
 export const ACTIONS = [
   'define',
@@ -51,6 +53,7 @@ export const ACTIONS = [
   'remote-vlan',
   'remove',
   'recon',
+  'none',
 ] as const;
 export type RuleAction = (typeof ACTIONS)[number];
 
@@ -60,10 +63,23 @@ export interface CommandPrefix {
   readonly exact: boolean;
 }
 
+/** How a Sigma rule written without a `capwatch:` section was fitted onto capwatch's events. */
+export interface ForeignMapping {
+  /** The rule's log source, `product/service` or `category`, e.g. `cisco/aaa`. */
+  readonly logsource: string;
+  /** What capwatch receives as that log, in a few words. */
+  readonly receivedAs: string;
+  /** How its keywords and field names meet CommandEvent fields, e.g. `keywords → command`, `cmd → command`. */
+  readonly fields: readonly string[];
+  /** Why the rule got its kind. */
+  readonly kindFrom: string;
+}
+
 export interface Rule {
   readonly id: string;
   readonly title: string;
   readonly description: string;
+  readonly author?: string;
   readonly status?: string;
   readonly level: Severity;
   readonly kind: DetectionKind;
@@ -71,9 +87,13 @@ export interface Rule {
   /** The YAML file the rule came from. */
   readonly file: string;
   readonly tags: readonly string[];
+  /** ATT&CK technique ids among the tags, uppercase (`attack.t1070.003` → `T1070.003`). */
+  readonly techniques: readonly string[];
   readonly references: readonly string[];
   readonly falsepositives: readonly string[];
   readonly logsource: Readonly<Record<string, string>>;
+  /** Present for a rule without a `capwatch:` section: how it was mapped. */
+  readonly foreign?: ForeignMapping;
   /**
    * Literals one of which the command of every matching event starts with (case-insensitively); null when the
    * condition does not pin the start of the command (such a rule is evaluated for every event).
