@@ -1,7 +1,12 @@
 // `capwatch rules`: load and list the detection rules, so a rule author sees a load error before deploying, and
-// someone pointing capwatch at SigmaHQ's rules sees which of them run, how they were mapped, and which cannot.
+// someone pointing capwatch at SigmaHQ's rules sees which of them run, how they were mapped, and which cannot; and
+// `--export sigma` hands capwatch's rules to Sigma tooling.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { stringify } from 'yaml';
 import { ruleDirs } from '../app.js';
 import type { Config } from '../config.js';
+import { exportRule } from '../detect/sigma/export.js';
 import { loadRuleSet } from '../detect/sigma/load.js';
 import type { Rule } from '../detect/sigma/types.js';
 import { cell } from './table.js';
@@ -36,5 +41,28 @@ export function listRules(config: Config, out: NodeJS.WritableStream = process.s
   }
   const mapped = foreign.length > 0 ? ` (${foreign.length} of them Sigma rules mapped)` : '';
   out.write(`${rules.length} rules loaded${mapped}, ${skipped.length} skipped, from ${dirs.join(', ')}\n`);
+  return 0;
+}
+
+/**
+ * `capwatch rules --export sigma`: capwatch's own rules (not the Sigma rules it maps) as Sigma rules, one YAML document
+ * each on `out`, or one file each (named like its source) in `dir`.
+ */
+export function exportRules(config: Config, dir: string | undefined, out: NodeJS.WritableStream = process.stdout): number {
+  const own = loadRuleSet(ruleDirs(config)).rules.filter((r) => !r.foreign);
+  const docs = own.map((r) => ({ rule: r, text: stringify(exportRule(r), { lineWidth: 0 }) }));
+  if (dir === undefined) {
+    out.write(docs.map((d) => d.text).join('---\n'));
+    return 0;
+  }
+  mkdirSync(dir, { recursive: true });
+  const used = new Set<string>();
+  for (const { rule, text } of docs) {
+    // Two rule directories may hold files of the same name; the id keeps them apart.
+    const name = used.has(basename(rule.file)) ? `${basename(rule.file).replace(/\.ya?ml$/i, '')}-${rule.id}.yml` : basename(rule.file);
+    used.add(name);
+    writeFileSync(join(dir, name), text);
+  }
+  out.write(`${docs.length} rules written as Sigma rules to ${dir}\n`);
   return 0;
 }

@@ -2,6 +2,7 @@
 // Everything is compiled once: lowercase literals, precompiled regexes, parsed networks. Errors are thrown as plain
 // Errors whose message is the reason; the loader adds the file name.
 import { cidrContains, parseCidr, type Cidr } from './cidr.js';
+import { toJsRegex } from './regex-names.js';
 import { FIELDS, type CommandPrefix, type FieldName } from './types.js';
 import type { EventView } from './view.js';
 
@@ -124,7 +125,7 @@ function unescapeSigma(value: string): string {
 }
 
 function compileRegex(value: string, flagMods: string, where: string): RegExp {
-  let src = value;
+  let src = toJsRegex(value);
   let flags = flagMods;
   const inline = /^\(\?([ims]+)\)/.exec(src);
   if (inline) {
