@@ -4,8 +4,12 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { summarize } from '../src/alerts/notify/content.js';
+import { formatters } from '../src/alerts/notify/formats/index.js';
+import type { RenderInput } from '../src/alerts/notify/types.js';
 import { Detector } from '../src/detect/detector.js';
-import { loadRuleSet } from '../src/detect/sigma/load.js';
+import { loadRuleSet, loadRules } from '../src/detect/sigma/load.js';
+import type { Detection, Incident } from '../src/types.js';
 import { commandEvent } from './helpers/command-event.js';
 import { logLine } from './helpers/fixture-lines.js';
 import { CLI } from './helpers/service.js';
@@ -136,5 +140,36 @@ describe('SigmaHQ rules/network through detection.rules', () => {
     ]);
     const d = new Detector({ rules: set.rules, collectors: [] });
     expect(d.detect(commandEvent('show version', { device: { platform: undefined } })).map((x) => x.title)).toEqual(['By cmd']);
+  });
+
+  it('an incident of their hits is titled and paged with its own ATT&CK techniques, not as T1040', () => {
+    const builtin = loadRules([resolve(import.meta.dirname, '../rules')]);
+    const d = new Detector({ rules: [...builtin, ...rules], collectors: [] });
+    const incident = (detections: Detection[]): RenderInput => {
+      const inc: Incident = {
+        id: '7d1c6f0e-0000-4000-8000-00000000000a',
+        severity: 'high',
+        status: 'open',
+        device: { address: '192.0.2.10', hostname: 'core-rtr1', platform: 'iosxe' },
+        user: 'eve',
+        firstSeen: new Date('2026-03-03T10:00:00Z'),
+        lastSeen: new Date('2026-03-03T10:00:05Z'),
+        detections,
+      };
+      const target = { name: 'pd', type: 'pagerduty' as const, url: 'http://127.0.0.1:9/pd', secret: 'k' };
+      return { incident: inc, first: true, fresh: detections, publicUrl: undefined, deliveryId: 'd1', now: new Date('2026-03-03T10:00:06Z'), target };
+    };
+    const clear = d.detect(commandEvent('clear logging'));
+    expect(clear.map((x) => [x.title, x.technique, x.severity])).toEqual([['Cisco Clear Logs', 'T1070.003', 'high']]);
+    const alone = incident(clear);
+    expect(summarize(alone).title).toBe('HIGH: Cisco Clear Logs (T1070.003) on core-rtr1');
+    expect(summarize(alone).facts.find((f) => f.label === 'Severity')?.value).toMatch(/MITRE ATT&CK T1070\.003$/);
+    const pd = JSON.parse(formatters.pagerduty(alone).body) as { payload: { summary: string; group: string } };
+    expect(pd.payload).toMatchObject({ summary: 'HIGH T1070.003 on core-rtr1 by eve: clear logging', group: 'T1070.003' });
+
+    const capture = d.detect(commandEvent('monitor capture CAP interface GigabitEthernet1 both'));
+    expect(capture.map((x) => x.technique)).toEqual(['T1040']);
+    expect(summarize(incident([...capture, ...clear])).title).toBe('HIGH: packet capture / traffic mirroring and other commands (T1040, T1070.003) on core-rtr1');
+    expect(summarize(incident(capture)).title).toBe('HIGH: packet capture / traffic mirroring (T1040) on core-rtr1');
   });
 });

@@ -36,6 +36,8 @@ export interface Summary {
   threadKey: string;
   /** Words for the link and the card header. */
   noun: string;
+  /** The ATT&CK techniques it is about, e.g. `T1040`, or `T1070.003` for a SigmaHQ rule's hit. */
+  attack: string;
 }
 
 export function incidentLink(publicUrl: string | undefined, id: string): string | undefined {
@@ -109,6 +111,7 @@ export function summarize(input: RenderInput): Summary {
     time: i.lastSeen,
     threadKey: i.id,
     noun: 'incident',
+    attack: attackOf(i.detections),
   };
 }
 
@@ -120,6 +123,12 @@ function techniquesOf(detections: readonly Detection[]): string[] {
 /** Techniques named in a title; the message lists the rest. */
 const TITLE_TECHNIQUES = 3;
 
+/** The techniques of an incident in a few characters, for titles, headers and paging summaries; '' when none. */
+export function attackOf(detections: readonly Detection[]): string {
+  const all = techniquesOf(detections);
+  return all.slice(0, TITLE_TECHNIQUES).join(', ') + (all.length > TITLE_TECHNIQUES ? ', …' : '');
+}
+
 function attackText(detections: readonly Detection[]): string {
   const all = techniquesOf(detections);
   return all.length > 0 ? ` · MITRE ATT&CK ${all.join(', ')}` : '';
@@ -128,9 +137,8 @@ function attackText(detections: readonly Detection[]): string {
 /** What the incident is about: capture and mirroring (T1040), or, for rules from elsewhere, the first rule's title. */
 function headline(detections: readonly Detection[]): string {
   if (detections.every((d) => d.technique === 'T1040')) return 'packet capture / traffic mirroring (T1040)';
-  const all = techniquesOf(detections);
-  const shown = all.slice(0, TITLE_TECHNIQUES).join(', ') + (all.length > TITLE_TECHNIQUES ? ', …' : '');
-  const what = all.includes('T1040') ? 'packet capture / traffic mirroring' : (detections[0]?.title ?? 'detection');
+  const shown = attackOf(detections);
+  const what = techniquesOf(detections).includes('T1040') ? 'packet capture / traffic mirroring' : (detections[0]?.title ?? 'detection');
   return `${what}${detections.length > 1 ? ' and other commands' : ''}${shown ? ` (${shown})` : ''}`;
 }
 
@@ -172,6 +180,7 @@ export function summarizeDigest(input: DigestInput): Summary {
     time: new Date(d.closesAt),
     threadKey: d.id,
     noun: 'incidents',
+    attack: 'T1040',
   };
 }
 
