@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { Detector } from '../src/detect/detector.js';
 import { loadRules } from '../src/detect/sigma/load.js';
+import { toJsRegex, toSigmaRegex } from '../src/detect/sigma/regex-names.js';
 import { commandEvent } from './helpers/command-event.js';
 import { logFixtureNames } from './helpers/fixture-lines.js';
 import { CLI } from './helpers/service.js';
@@ -80,6 +81,15 @@ describe('capwatch rules --export sigma', () => {
     expect(stream.stdout).toContain('(?P<capture>');
     expect(stream.stdout).not.toMatch(/\(\?<[A-Za-z]/);
     expect(stream.stdout).toContain('attack.credential-access');
+  });
+
+  it('named groups and back-references are rewritten, lookbehinds, escapes and character classes are not', () => {
+    const js = String.raw`^(?<user>\w+) [(?<x>)] \(?<y> a(?<=a)(?<!b)\k<user>$`;
+    const py = String.raw`^(?P<user>\w+) [(?<x>)] \(?<y> a(?<=a)(?<!b)(?P=user)$`;
+    expect(toSigmaRegex(js)).toBe(py);
+    expect(toJsRegex(py)).toBe(js);
+    expect(new RegExp(toJsRegex(py)).exec('eve [ (<y> abeve')).toBeNull();
+    expect(new RegExp(toJsRegex(py)).exec('eve x (<y> aeve')?.groups?.user).toBe('eve');
   });
 
   it('an unknown format or --out without --export is a usage error', () => {
