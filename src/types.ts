@@ -50,7 +50,8 @@ export function maxSeverity(a: Severity, b: Severity): Severity {
 }
 
 /** What a detection is: the one list every schema, rule loader and the console take their kinds from. */
-export const DETECTION_KINDS = ['capture', 'capture-export', 'span', 'rspan', 'erspan', 'recon', 'removal'] as const;
+// `other`: a hit of a Sigma rule from elsewhere (e.g. SigmaHQ) that is not about T1040.
+export const DETECTION_KINDS = ['capture', 'capture-export', 'span', 'rspan', 'erspan', 'recon', 'removal', 'other'] as const;
 export type DetectionKind = (typeof DETECTION_KINDS)[number];
 
 export interface Detection {
@@ -59,7 +60,8 @@ export interface Detection {
   title: string;
   kind: DetectionKind;
   severity: Severity;
-  technique: 'T1040';
+  /** The rule's ATT&CK techniques, comma-separated: `T1040` for capwatch's rules, e.g. `T1070.003` for others. */
+  technique: string;
   event: CommandEvent;
   /** Values the rule extracted (named regex groups) plus enrichment (capture, session, url, destinationIp, …). */
   facts: Record<string, string>;

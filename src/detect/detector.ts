@@ -207,7 +207,15 @@ function whyDone(input: WhyInput): string {
     }
     case 'discard':
       return `Uncommitted capture and mirror changes on ${dev} (${f.discarded ?? '?'}) were thrown away before any commit: they never took effect.`;
+    case 'none':
+      return ruleExplains(rule);
   }
+}
+
+/** A rule from elsewhere explains itself; its author is named, as the SigmaHQ rules' license (DRL 1.1) asks of alerts. */
+function ruleExplains(rule: Rule): string {
+  const text = rule.description.replace(/\s+/g, ' ').trim();
+  return rule.author ? `${text} (Sigma rule "${rule.title}" by ${rule.author})` : text;
 }
 
 export class Detector {
@@ -292,7 +300,7 @@ export class Detector {
       title: rule.title,
       kind,
       severity,
-      technique: 'T1040',
+      technique: rule.techniques.join(', '),
       event,
       facts,
       tradecraft: [],
@@ -310,7 +318,7 @@ export class Detector {
     if (failed) facts.result = 'failure';
     // What the log showed, when an alias, an EEM variable or a wrapper stood for the command.
     if (event.typed !== undefined) facts.typed = event.typed.slice(0, MAX_FACT_CHARS);
-    const changes = failed
+    const changes = failed || rule.action === 'none'
       ? []
       : this.state.apply({
           device: event.device.address,
@@ -335,7 +343,7 @@ export class Detector {
       title: rule.title,
       kind,
       severity,
-      technique: 'T1040',
+      technique: rule.techniques.join(', '),
       event,
       facts,
       tradecraft: assessed.tradecraft,

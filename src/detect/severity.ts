@@ -83,7 +83,8 @@ function tradecraftOf(i: SeverityInput): string[] {
 
 export function assessSeverity(i: SeverityInput, collectors: CollectorNetworks): Assessment {
   const facts: Record<string, string> = {};
-  if (i.kind === 'removal' || i.kind === 'recon') return { severity: i.level, tradecraft: [], facts };
+  // Listing, removing and rules from elsewhere (action none: no capture or mirror changed) keep the rule's level.
+  if (i.kind === 'removal' || i.kind === 'recon' || i.action === 'none') return { severity: i.level, tradecraft: [], facts };
   let severity = i.level;
 
   if (i.action === 'export' && i.facts.url !== undefined && isRemoteUrl(i.facts.url)) severity = 'critical';

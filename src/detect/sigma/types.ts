@@ -35,6 +35,8 @@ export { DETECTION_KINDS as KINDS } from '../../types.js';
  * both: remove; and recon (listing captures/sessions);
  * candidate configurations (IOS XR, Junos): commit (the candidate takes effect), discard (`rollback`, `abort`: it never
  *           does). Neither makes a detection unless capture or mirror changes were waiting.
+ * none: a command worth an alert that changes no capture or mirror (the action of Sigma rules written without a
+ *       `capwatch:` section, e.g. SigmaHQ's); its alert explains itself with the rule's description.
  */
 export const ACTIONS = [
   'define',
@@ -57,6 +59,7 @@ export const ACTIONS = [
   'recon',
   'commit',
   'discard',
+  'none',
 ] as const;
 export type RuleAction = (typeof ACTIONS)[number];
 
@@ -73,10 +76,23 @@ export interface CommandPrefix {
   readonly exact: boolean;
 }
 
+/** How a Sigma rule written without a `capwatch:` section was fitted onto capwatch's events. */
+export interface ForeignMapping {
+  /** The rule's log source, `product/service` or `category`, e.g. `cisco/aaa`. */
+  readonly logsource: string;
+  /** What capwatch receives as that log, in a few words. */
+  readonly receivedAs: string;
+  /** How its keywords and field names meet CommandEvent fields, e.g. `keywords → command`, `cmd → command`. */
+  readonly fields: readonly string[];
+  /** Why the rule got its kind. */
+  readonly kindFrom: string;
+}
+
 export interface Rule {
   readonly id: string;
   readonly title: string;
   readonly description: string;
+  readonly author?: string;
   readonly status?: string;
   readonly level: Severity;
   readonly kind: DetectionKind;
@@ -90,9 +106,13 @@ export interface Rule {
   /** The YAML file the rule came from. */
   readonly file: string;
   readonly tags: readonly string[];
+  /** ATT&CK technique ids among the tags, uppercase (`attack.t1070.003` → `T1070.003`). */
+  readonly techniques: readonly string[];
   readonly references: readonly string[];
   readonly falsepositives: readonly string[];
   readonly logsource: Readonly<Record<string, string>>;
+  /** Present for a rule without a `capwatch:` section: how it was mapped. */
+  readonly foreign?: ForeignMapping;
   /**
    * Literals one of which the command of every matching event starts with (case-insensitively); null when the
    * condition does not pin the start of the command (such a rule is evaluated for every event).
