@@ -4,7 +4,9 @@ import type { Platform } from '../parsers/types.js';
 export type { Platform } from '../parsers/types.js';
 
 /** `expiry`: approved work found still running after it ended. */
-export type EventSource = 'syslog' | 'tacacs' | 'replay' | 'http' | 'sweep' | 'expiry';
+export type EventSource = 'syslog' | 'tacacs' | 'replay' | 'http' | 'sweep' | 'expiry'
+  /** `silence`: a device that was sending steadily went quiet (nothing was typed: the event stands for the gap). */
+  | 'silence';
 
 export interface DeviceRef {
   /** Sender address (or the NAS address for relayed records). Always present: the identity of last resort. */
@@ -46,7 +48,7 @@ export function maxSeverity(a: Severity, b: Severity): Severity {
 }
 
 /** What a detection is: the one list every schema, rule loader and the console take their kinds from. */
-export const DETECTION_KINDS = ['capture', 'capture-export', 'span', 'rspan', 'erspan', 'recon', 'removal'] as const;
+export const DETECTION_KINDS = ['capture', 'capture-export', 'span', 'rspan', 'erspan', 'recon', 'removal', 'evasion'] as const;
 export type DetectionKind = (typeof DETECTION_KINDS)[number];
 
 export interface Detection {
@@ -55,7 +57,8 @@ export interface Detection {
   title: string;
   kind: DetectionKind;
   severity: Severity;
-  technique: 'T1040';
+  /** MITRE ATT&CK technique id: T1040 for capture and mirroring; an evasion names its own (T1690, T1685, T1070.003…). */
+  technique: string;
   event: CommandEvent;
   /** Values the rule extracted (named regex groups) plus enrichment (capture, session, url, destinationIp, …). */
   facts: Record<string, string>;

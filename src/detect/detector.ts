@@ -15,9 +15,14 @@
 //   erspanId, originIp
 //   part           source | destination, for the removal of one end of a session
 //   eemCommand     the command an EEM applet action runs
+//   logHost, aaaServer   a syslog host / TACACS+ server removed (evasion); logTarget, aaaTarget: one added
+//   eemApplet      an EEM applet removed
 // plus any other named group a rule's regex defines.
-import type { CommandEvent, Detection, DetectionKind, Severity } from '../types.js';
+import { maxSeverity, type CommandEvent, type Detection, type DetectionKind, type Severity } from '../types.js';
+import type { Mark } from './activity.js';
+import { correlate, CORRELATED_KINDS, duration, EvasionPolicy, evasionWhy, relation, type EvasionOptions } from './evasion.js';
 import type { ExpectedWork } from './expected/matcher.js';
+import { silenceDetection, type SilenceFinding } from './silence/detections.js';
 import { RuleIndex } from './sigma/dispatch.js';
 import type { Rule } from './sigma/types.js';
 import { EventView } from './sigma/view.js';
@@ -30,7 +35,13 @@ export interface DetectorOptions {
   expected?: ExpectedWork;
   /** Networks (CIDR) where ERSPAN collectors are approved; an ERSPAN destination elsewhere is critical. */
   collectors?: readonly string[];
+  /** Log collectors and command-log applets: what an evasion removes. */
+  evasion?: EvasionOptions;
+  /** Capture or mirror work and an evasion this close in time, on one device, make each other critical (default 10 min). */
+  windowMs?: number;
   limits?: MirrorStateLimits;
+  /** A device's recent activity changed without a detection to say so (a log destination learned): store it. */
+  onStateChange?: (address: string, at: Date) => void;
 }
 
 /** Facts come from attacker-typed text: keep them short enough for a chat message. */
@@ -131,7 +142,17 @@ function why({ rule, event, facts: f, session, outsideCollectors }: WhyInput): s
       return f.part ? `A ${f.part} was removed from mirror session ${s} on ${dev}.` : `Mirror session ${s} was removed from ${dev}.`;
     case 'recon':
       return `Someone listed the captures or mirror sessions on ${dev}, which often comes before setting one up or checking that one still runs.`;
+    case 'impair':
+    case 'unlog':
+    case 'erase':
+      // Evasion hits are built by buildEvasion, which knows whether the destination is one of the log collectors.
+      return evasionWhy(rule, event, f, false);
   }
+}
+
+/** A hit as a correlation mark names it: the command under its submodes. */
+function workLabel(event: CommandEvent): string {
+  return [...event.context, event.command].join(' > ');
 }
 
 export class Detector {
@@ -140,6 +161,9 @@ export class Detector {
   private ruleList: readonly Rule[];
   private index: RuleIndex;
   private collectors: CollectorNetworks;
+  private evasion: EvasionPolicy;
+  private readonly windowMs: number;
+  private readonly onStateChange: ((address: string, at: Date) => void) | undefined;
   private readonly view = new EventView();
   /** Reused candidate list: detection runs synchronously, one event at a time. */
   private readonly candidates: Rule[] = [];
@@ -150,6 +174,9 @@ export class Detector {
     this.expected = opts.expected;
     this.index = new RuleIndex(opts.rules);
     this.collectors = new CollectorNetworks(opts.collectors ?? []);
+    this.evasion = new EvasionPolicy(opts.evasion);
+    this.windowMs = opts.windowMs ?? 600_000;
+    this.onStateChange = opts.onStateChange;
     this.state = new MirrorState(opts.limits);
   }
 
@@ -158,9 +185,10 @@ export class Detector {
   }
 
   /** New rules and collector networks (a configuration reload); the capture and mirror state stays. */
-  setRules(rules: readonly Rule[], collectors: readonly string[]): void {
+  setRules(rules: readonly Rule[], collectors: readonly string[], evasion: EvasionOptions = {}): void {
     const index = new RuleIndex(rules);
     this.collectors = new CollectorNetworks(collectors);
+    this.evasion = new EvasionPolicy(evasion);
     this.ruleList = rules;
     this.index = index;
   }
@@ -171,13 +199,35 @@ export class Detector {
     let out: Detection[] | undefined;
     for (let i = 0; i < n; i++) {
       const rule = this.candidates[i]!;
-      if (rule.test(view)) (out ??= []).push(this.build(rule, view));
+      if (!rule.test(view)) continue;
+      const d = this.build(rule, view);
+      if (d) (out ??= []).push(d);
     }
     if (out && this.expected) this.expected.mark(out, view);
     return out ?? [];
   }
 
-  private build(rule: Rule, view: EventView): Detection {
+  /**
+   * A device that stopped sending (SilenceWatch), as a detection: low, high when capture or mirror work on the device
+   * is within the window of when it went quiet. Recorded in the device's activity like any hit.
+   */
+  silence(finding: SilenceFinding, now: Date): Detection {
+    const d = silenceDetection(finding, now);
+    const activity = this.state.activity(finding.address, finding.since);
+    const work = activity.nearest(['capture'], finding.since, this.windowMs, undefined);
+    if (work) {
+      d.severity = maxSeverity(d.severity, 'high');
+      d.why = `${d.why} It went quiet ${duration(finding.since.getTime() - work.at.getTime())} ${work.at <= finding.since ? 'after' : 'before'} ${work.label}${work.user ? ` (by ${work.user})` : ''}: a capture whose evidence then stops arriving.`;
+    }
+    activity.mark({ kind: 'silence', at: finding.since, label: d.facts.silence!, ...(finding.hostname !== undefined && { host: finding.hostname }) }, this.windowMs);
+    this.onStateChange?.(finding.address, now);
+    // A change window that names evasion covers a planned reload; critical is never set apart (it cannot be here).
+    this.expected?.mark([d], this.view.reset(d.event));
+    return d;
+  }
+
+  private build(rule: Rule, view: EventView): Detection | undefined {
+    if (rule.kind === 'evasion') return this.buildEvasion(rule, view);
     const event = view.event;
     const facts = normaliseFacts(rule.extract(view));
     const changes = this.state.apply({
@@ -196,16 +246,65 @@ export class Detector {
     if (rule.kind !== 'removal') enrich(facts, capture, session);
     const severity: Severity = assessed.severity;
     const outsideCollectors = facts.destinationIp !== undefined && !this.collectors.contains(facts.destinationIp);
-    return {
+    const detection: Detection = {
       rule: rule.id,
       title: rule.title,
       kind,
       severity,
-      technique: 'T1040',
+      technique: rule.technique,
       event,
       facts,
       tradecraft: assessed.tradecraft,
       why: why({ rule, event, facts, session, outsideCollectors }),
     };
+    if (CORRELATED_KINDS.has(kind)) this.correlateWork(detection);
+    return detection;
+  }
+
+  /** Capture or mirror work: critical when an evasion on the device is near it; then remembered for later ones. */
+  private correlateWork(d: Detection): void {
+    const e = d.event;
+    const host = e.device.hostname;
+    const activity = this.state.activity(e.device.address, e.time);
+    const mark: Mark = { kind: 'capture', at: e.time, label: workLabel(e), ...(e.user !== undefined && { user: e.user }), ...(host !== undefined && { host }) };
+    const evasion = activity.nearest(['evasion'], e.time, this.windowMs, host);
+    if (evasion) correlate(d, relation(evasion, mark), evasion);
+    else {
+      const quiet = activity.nearest(['silence'], e.time, this.windowMs, host);
+      if (quiet) {
+        d.severity = maxSeverity(d.severity, 'high');
+        d.why = `${d.why} It came ${duration(e.time.getTime() - quiet.at.getTime())} ${quiet.at <= e.time ? 'after' : 'before'} ${quiet.label}.`;
+      }
+    }
+    activity.mark(mark, this.windowMs);
+  }
+
+  /** An evasion rule's hit: a detection unless it removes nothing watched (see EvasionPolicy); near capture work, critical. */
+  private buildEvasion(rule: Rule, view: EventView): Detection | undefined {
+    const event = view.event;
+    const host = event.device.hostname;
+    const facts = normaliseFacts(rule.extract(view));
+    const activity = this.state.activity(event.device.address, event.time);
+    const verdict = this.evasion.judge(rule, event, facts, activity);
+    if (!verdict.alert) {
+      if (verdict.learned) this.onStateChange?.(event.device.address, event.receivedAt);
+      return undefined;
+    }
+    const detection: Detection = {
+      rule: rule.id,
+      title: rule.title,
+      kind: 'evasion',
+      severity: rule.level,
+      technique: rule.technique,
+      event,
+      facts,
+      tradecraft: [],
+      why: evasionWhy(rule, event, facts, verdict.collector),
+    };
+    const mark: Mark = { kind: 'evasion', at: event.time, label: verdict.label, ...(event.user !== undefined && { user: event.user }), ...(host !== undefined && { host }) };
+    const work = activity.nearest(['capture'], event.time, this.windowMs, host);
+    if (work) correlate(detection, relation(mark, work), work);
+    activity.mark(mark, this.windowMs);
+    return detection;
   }
 }

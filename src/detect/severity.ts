@@ -22,6 +22,11 @@ export class CollectorNetworks {
   contains(ip: string): boolean {
     return this.nets.some((c) => cidrContains(c, ip));
   }
+
+  /** How many networks are listed (none: nothing can be told apart). */
+  get size(): number {
+    return this.nets.length;
+  }
 }
 
 export interface SeverityInput {
@@ -87,7 +92,7 @@ function tradecraftOf(i: SeverityInput): string[] {
 
 export function assessSeverity(i: SeverityInput, collectors: CollectorNetworks): Assessment {
   const facts: Record<string, string> = {};
-  if (i.kind === 'removal' || i.kind === 'recon') return { severity: i.level, tradecraft: [], facts };
+  if (i.kind === 'removal' || i.kind === 'recon' || i.kind === 'evasion') return { severity: i.level, tradecraft: [], facts };
   let severity = i.level;
 
   if (i.action === 'export' && i.facts.url !== undefined && isRemoteUrl(i.facts.url)) severity = 'critical';

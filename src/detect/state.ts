@@ -3,6 +3,7 @@
 // Mirror sessions: active with at least one source and one destination (a destination IP for ERSPAN) and not shut.
 // Sessions that have a configuration submode (NX-OS, ERSPAN) are created shut; IOS one-line SPAN sessions never are.
 import type { DetectionKind } from '../types.js';
+import { DeviceActivity, type DeviceActivityJSON } from './activity.js';
 import type { RuleAction } from './sigma/types.js';
 
 export type SessionType = 'span' | 'rspan' | 'erspan-source' | 'erspan-destination';
@@ -41,6 +42,8 @@ export interface DeviceMirrorView {
   readonly captures: ReadonlyMap<string, Readonly<CaptureState>>;
   readonly sessions: ReadonlyMap<string, Readonly<SessionState>>;
   readonly lastChange: Date;
+  /** Recent capture/mirror work and evasion on the device, for correlation (see activity.ts). */
+  readonly activity?: Readonly<DeviceActivity>;
   toJSON(): DeviceMirrorJSON;
 }
 
@@ -49,6 +52,7 @@ export interface DeviceMirrorJSON {
   lastChange: Date | string;
   captures: CaptureState[];
   sessions: SessionState[];
+  activity?: DeviceActivityJSON;
 }
 
 /** What a detection tells the state. */
@@ -110,6 +114,7 @@ const SESSION_TYPES: Readonly<Record<string, SessionType>> = {
 class DeviceMirrors implements DeviceMirrorView {
   readonly captures = new Map<string, CaptureState>();
   readonly sessions = new Map<string, SessionState>();
+  activity?: DeviceActivity;
   constructor(
     readonly address: string,
     public lastChange: Date,
@@ -120,7 +125,8 @@ class DeviceMirrors implements DeviceMirrorView {
   }
 
   toJSON(): DeviceMirrorJSON {
-    return { address: this.address, lastChange: this.lastChange, captures: [...this.captures.values()], sessions: [...this.sessions.values()] };
+    const activity = this.activity && !this.activity.empty ? { activity: this.activity.toJSON() } : {};
+    return { address: this.address, lastChange: this.lastChange, captures: [...this.captures.values()], sessions: [...this.sessions.values()], ...activity };
   }
 }
 
@@ -169,6 +175,15 @@ export class MirrorState {
 
   devices(): DeviceMirrorView[] {
     return [...this.byDevice.values()];
+  }
+
+  /** The device's recent activity, to read and record correlation marks in (created on first use). */
+  activity(address: string, time: Date): DeviceActivity {
+    const d = this.existing(address) ?? this.device(address, time);
+    // Recently used, without changing when its captures or sessions last changed.
+    this.byDevice.delete(d.address);
+    this.byDevice.set(d.address, d);
+    return (d.activity ??= new DeviceActivity());
   }
 
   /** Applies one detection's effect; returns the objects it created, changed or removed (empty when none). */
@@ -404,6 +419,8 @@ export class MirrorState {
       const ses = toSession(s);
       if (ses && d.size < this.maxObjects) d.sessions.set(ses.id, ses);
     }
+    const activity = DeviceActivity.from(o.activity);
+    if (activity) d.activity = activity;
     this.byDevice.delete(d.address);
     this.byDevice.set(d.address, d);
     if (this.byDevice.size > this.maxDevices) this.byDevice.delete(this.byDevice.keys().next().value!);

@@ -112,6 +112,23 @@ export function compileDetection(block: Record<string, unknown>, where: string, 
   return { root, sels, test: compileNode(root, sels) };
 }
 
+const TECHNIQUE_TAG = /^attack\.(t\d{4}(?:\.\d{3})?)$/i;
+
+/**
+ * Capture and mirroring are T1040 (Network Sniffing); an evasion rule names the technique it detects instead (ATT&CK
+ * v19: T1690 Prevent Command History Logging, T1685 Disable or Modify Tools, T1070.003 / .004 Indicator Removal).
+ */
+function techniqueOf(tags: readonly string[], kind: DetectionKind): string {
+  const ids = tags.map((t) => TECHNIQUE_TAG.exec(t)?.[1]?.toUpperCase()).filter((t): t is string => t !== undefined);
+  if (kind !== 'evasion') {
+    if (!ids.includes('T1040')) throw new Error("field 'tags' must include attack.t1040");
+    return 'T1040';
+  }
+  const own = ids.find((t) => t !== 'T1040');
+  if (own === undefined) throw new Error("field 'tags' must include the ATT&CK technique the evasion is (e.g. attack.t1690), not attack.t1040");
+  return own;
+}
+
 export function compileRule(docIn: unknown, file: string): Rule {
   if (typeof docIn !== 'object' || docIn === null || Array.isArray(docIn)) throw new Error('the file is not a YAML map');
   const doc = docIn as Record<string, unknown>;
@@ -123,7 +140,6 @@ export function compileRule(docIn: unknown, file: string): Rule {
   const level = str(doc, 'level', true)!;
   if (!(SEVERITIES as readonly string[]).includes(level)) throw new Error(`field 'level' must be one of ${SEVERITIES.join(', ')}`);
   const tags = strList(doc, 'tags');
-  if (!tags.some((t) => t.toLowerCase() === 'attack.t1040')) throw new Error("field 'tags' must include attack.t1040");
   const logsourceIn = map(doc.logsource, 'logsource');
   const logsource: Record<string, string> = {};
   for (const [k, v] of Object.entries(logsourceIn)) {
@@ -135,6 +151,7 @@ export function compileRule(docIn: unknown, file: string): Rule {
   if (typeof kind !== 'string' || !(KINDS as readonly string[]).includes(kind)) {
     throw new Error(cw.kind === undefined ? "missing field 'capwatch.kind'" : `field 'capwatch.kind' must be one of ${KINDS.join(', ')}`);
   }
+  const technique = techniqueOf(tags, kind as DetectionKind);
   const action = cw.action;
   if (typeof action !== 'string' || !(ACTIONS as readonly string[]).includes(action)) {
     throw new Error(cw.action === undefined ? "missing field 'capwatch.action'" : `field 'capwatch.action' must be one of ${ACTIONS.join(', ')}`);
@@ -150,6 +167,7 @@ export function compileRule(docIn: unknown, file: string): Rule {
     status,
     level: level as Severity,
     kind: kind as DetectionKind,
+    technique,
     action: action as RuleAction,
     file,
     tags,

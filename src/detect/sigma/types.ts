@@ -31,7 +31,10 @@ export { DETECTION_KINDS as KINDS } from '../../types.js';
  *           automate (an EEM applet that will run a capture/mirror command);
  * mirror sessions: session (submode entered / session declared), source, destination, enable (`no shutdown`),
  *           shutdown, erspan-id, origin, remote-vlan (a VLAN made RSPAN-capable);
- * both: remove; and recon (listing captures/sessions).
+ * both: remove; and recon (listing captures/sessions);
+ * evasion: impair (logging or accounting turned off or narrowed), unlog (a log or accounting destination removed; its
+ *           positive form, which names the destination added, only teaches the device's destinations and never
+ *           alerts), erase (logs cleared, capture files deleted).
  */
 export const ACTIONS = [
   'define',
@@ -51,6 +54,9 @@ export const ACTIONS = [
   'remote-vlan',
   'remove',
   'recon',
+  'impair',
+  'unlog',
+  'erase',
 ] as const;
 export type RuleAction = (typeof ACTIONS)[number];
 
@@ -67,6 +73,8 @@ export interface Rule {
   readonly status?: string;
   readonly level: Severity;
   readonly kind: DetectionKind;
+  /** The ATT&CK technique of its hits: the rule's first `attack.tNNNN[.NNN]` tag (T1040 for capture and mirroring). */
+  readonly technique: string;
   readonly action: RuleAction;
   /** The YAML file the rule came from. */
   readonly file: string;
