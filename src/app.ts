@@ -19,6 +19,7 @@ import { startHttp, type HttpServer } from './api/server.js';
 import type { Config } from './config.js';
 import { ContextTracker } from './detect/context.js';
 import { Detector } from './detect/detector.js';
+import type { EvasionOptions } from './detect/evasion.js';
 import { loadFilters, loadRules } from './detect/sigma/load.js';
 import { ApprovalIndex, type Approval } from './detect/expected/approvals.js';
 import { compileWindows } from './detect/expected/config.js';
@@ -90,12 +91,17 @@ export function ruleDirs(config: Config): string[] {
  * The detection half of the app, shared by `serve` and `replay`: rules, and the expected work (filters, windows,
  * approvals from the store when there is one) that marks their hits.
  */
+/** What an evasion removes that matters: the user's log collectors and command-logging applets. */
+function evasionOptions(config: Config): EvasionOptions {
+  return { logCollectors: config.detection.logCollectors, eemApplets: config.detection.eemApplets };
+}
+
 export function buildDetection(
   config: Config,
   metrics: Metrics,
   log: Logger,
   onDetections: (d: Detection[]) => void,
-  opts: { approvals?: readonly Approval[]; directory?: DeviceDirectory } = {},
+  opts: { approvals?: readonly Approval[]; directory?: DeviceDirectory; onStateChange?: (address: string, at: Date) => void } = {},
 ) {
   const rules = loadRules(ruleDirs(config));
   const expected = new ExpectedWork({
@@ -104,7 +110,15 @@ export function buildDetection(
     approvals: new ApprovalIndex(opts.approvals ?? []),
     ...(opts.directory && { directory: opts.directory }),
   });
-  const detector = new Detector({ rules, collectors: config.detection.collectors, expected, limits: { onEvict: () => metrics.evictions.inc({ cache: 'mirror-state' }) } });
+  const detector = new Detector({
+    rules,
+    collectors: config.detection.collectors,
+    expected,
+    limits: { onEvict: () => metrics.evictions.inc({ cache: 'mirror-state' }) },
+    evasion: evasionOptions(config),
+    windowMs: config.incidents.windowSeconds * 1000,
+    ...(opts.onStateChange && { onStateChange: opts.onStateChange }),
+  });
   const ingest = new Ingest({
     metrics,
     warn: new RateLimitedLog(log),
@@ -212,7 +226,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
         // Mirror state is per sending address: a hostname can be shared or change, the address it reports from cannot.
         if (event) changedState.set(event.device.address, event.receivedAt);
       },
-      { approvals: approvalsInForce(), directory },
+      { approvals: approvalsInForce(), directory, onStateChange: (address, at) => changedState.set(address, at) },
     );
     const expected = detector.expected!;
     const reloadApprovals = () => expected.setApprovals(new ApprovalIndex(approvalsInForce()));
@@ -453,7 +467,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
         const windows = compileWindows(next.expected).windows;
         const needRestart: string[] = RESTART_KEYS.filter((k) => JSON.stringify(pick(current, k)) !== JSON.stringify(pick(next, k)));
         if (Boolean(poller) !== Boolean(next.inventory)) needRestart.push('inventory');
-        detector.setRules(rules, next.detection.collectors);
+        detector.setRules(rules, next.detection.collectors, evasionOptions(next));
         expected.setFilters(filters);
         expected.setWindows(windows);
         ingest.setEemApplets(next.detection.eemApplets);

@@ -12,12 +12,13 @@ import { loadRules } from '../src/detect/sigma/load.js';
 import { EventView } from '../src/detect/sigma/view.js';
 import { severityRank, type CommandEvent, type Detection } from '../src/types.js';
 import { commandEvent as ev } from './helpers/command-event.js';
+import { EVASION_CASES, EVASION_OPTIONS } from './helpers/evasion-cases.js';
 
 const rules = loadRules([join(import.meta.dirname, '..', 'rules')]);
 const byFile = new Map(rules.map((r) => [basename(r.file, '.yml'), r]));
 
 function detectAll(events: CommandEvent[], collectors: string[] = ['10.20.0.0/16']): Detection[][] {
-  const d = new Detector({ rules, collectors });
+  const d = new Detector({ rules, collectors, evasion: EVASION_OPTIONS });
   return events.map((e) => d.detect(e));
 }
 function detectOne(e: CommandEvent, collectors?: string[]): Detection[] {
@@ -91,6 +92,7 @@ const CASES: Record<string, [CommandEvent, CommandEvent]> = {
   capture_removed: [ev('no monitor capture TEST'), ev('no ip flow monitor FM input', { context: ['interface GigabitEthernet1'] })],
   mirror_recon: [ev('show monitor capture TEST parameter'), ev('show monitor event-trace all-traces')],
   pcap_copied_off_device: [ev('copy bootflash:tac.pcap ftp://198.51.100.7/tac.pcap vrf management'), ev('copy running-config tftp://10.1.1.1/r1.cfg')],
+  ...EVASION_CASES,
 };
 
 describe('every built-in rule', () => {

@@ -53,6 +53,11 @@ export class EvasionPolicy {
     return this.collectors.contains(host);
   }
 
+  /** One of the user's servers: in a collector network, or named (`tacacs server ISE1` cannot be placed in one). */
+  private isMine(host: string): boolean {
+    return !/^[0-9a-f.:]+$/i.test(host) || this.isCollector(host);
+  }
+
   /**
    * Judges one evasion hit against what the device is known to log to (`activity`, updated here for destinations).
    * A removed destination alerts when it is one of the log collectors (or none are configured, so nobody can tell),
@@ -70,10 +75,8 @@ export class EvasionPolicy {
     if (dest.added) return { alert: false, learned: dest };
     const configured = this.collectors.size > 0;
     const collector = this.isCollector(dest.host);
-    // A named server (`tacacs server ISE1`) cannot be placed in a network: it counts as one of yours.
-    const named = !/^[0-9a-f.:]+$/i.test(dest.host);
-    if (configured && !collector && !named) return { alert: false };
-    if (configured && activity.targets[dest.channel].some((t) => this.isCollector(t))) return { alert: false };
+    if (configured && !this.isMine(dest.host)) return { alert: false };
+    if (configured && activity.targets[dest.channel].some((t) => this.isMine(t))) return { alert: false };
     const label = dest.channel === 'syslog' ? `logging to ${dest.host} removed` : `TACACS+ server ${dest.host} removed`;
     return { alert: true, label, removed: dest, collector };
   }
