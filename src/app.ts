@@ -11,6 +11,8 @@ import { SeenDevices } from './alerts/devices.js';
 import { deviceTrust, type DeviceTrust } from './alerts/trust.js';
 import { Changes } from './alerts/changes.js';
 import { IncidentBook, type IncidentUpdate } from './alerts/incidents.js';
+import { Rhythms } from './alerts/rhythms.js';
+import { SilenceAlerts } from './alerts/silence.js';
 import { deviceName } from './alerts/json.js';
 import { Store } from './alerts/store.js';
 import { bootstrapToken, type BootstrapToken } from './api/auth/bootstrap.js';
@@ -271,6 +273,27 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     }, config.expected.checkIntervalSeconds * 1000).unref();
     stopTimers.push(() => clearInterval(expiryTimer));
     for (const { state } of store.deviceStates()) detector.state.restore(state);
+    const silenceCfg = config.detection.silence;
+    const silence = silenceCfg.enabled
+      ? new SilenceAlerts(
+          silenceCfg,
+          {
+            detector,
+            record,
+            addTo: (id, detections) => {
+              const update = book.addTo(id, detections);
+              if (update) changes.publish({ type: 'incident', id });
+              return update;
+            },
+            rhythms: new Rhythms(store.database),
+          },
+          Date.now(),
+        )
+      : undefined;
+    if (silence) {
+      const silenceTimer = setInterval(() => guard.run('silence', () => (silence.check(new Date()), silence.save(new Date()))), 30_000).unref();
+      stopTimers.push(() => clearInterval(silenceTimer));
+    }
     new Gauge({
       name: 'capwatch_devices',
       help: 'Devices by whether they sent anything in the last 15 minutes (active) or only before that, within 7 days (silent)',
@@ -295,6 +318,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
         }
       });
       const tally = ingest.takeSenders();
+      if (silence) guard.run('silence', () => silence.observe(tally.senders, Date.now()));
       if (tally.untallied > 0) untallied.inc(tally.untallied);
       if (tally.senders.length === 0) return;
       const now = new Date();
