@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { formatters } from '../src/alerts/notify/formats/index.js';
 import { Detector } from '../src/detect/detector.js';
 import type { EvasionOptions } from '../src/detect/evasion.js';
 import { kindCovered } from '../src/detect/expected/kinds.js';
@@ -193,5 +194,26 @@ describe('expected work', () => {
     expect(kindCovered(['capture', 'mirror'], 'evasion')).toBe(false);
     expect(kindCovered(['evasion'], 'evasion')).toBe(true);
     expect(kindCovered(undefined, 'capture')).toBe(true);
+  });
+});
+
+describe('what a pager shows', () => {
+  it('an incident of an evasion next to a capture names both techniques', () => {
+    const detections = run(detector(), [at(0, 'no logging on'), at(30, 'monitor capture CAP start')]).flat();
+    const incident = {
+      id: '7d1c6f0e-0000-4000-8000-000000000002',
+      severity: 'critical' as const,
+      status: 'open' as const,
+      device: detections[0]!.event.device,
+      user: 'eve',
+      firstSeen: detections[0]!.event.time,
+      lastSeen: detections[1]!.event.time,
+      detections,
+    };
+    const target = { name: 'pd', type: 'pagerduty' as const, url: 'http://127.0.0.1:9/pd', secret: 'k' };
+    const rendered = formatters.pagerduty({ incident, first: true, fresh: detections, deliveryId: 'd1', now: new Date(T0 + 31_000), target });
+    const body = JSON.parse(rendered.body) as { payload: { summary: string; group: string } };
+    expect(body.payload.group).toBe('T1685,T1040');
+    expect(body.payload.summary).toMatch(/^CRITICAL T1685,T1040 on edge-rtr1 by eve: /);
   });
 });

@@ -15,7 +15,9 @@ export const pagerduty: Formatter = (input) => {
   const headers = { 'content-type': 'application/json' };
   if (i.status !== 'open') return { body: JSON.stringify({ ...base, event_action: i.status === 'acknowledged' ? 'acknowledge' : 'resolve' }), headers };
   const last = i.detections[i.detections.length - 1];
-  const summary = `${i.severity.toUpperCase()} T1040 on ${deviceName(i.device)} by ${i.user ?? 'unknown user'}: ${last ? commandPath(last) : ''}`;
+  // T1040 for capture and mirroring; an evasion names its own technique (T1685, T1070.003…).
+  const techniques = [...new Set(i.detections.map((d) => d.technique))].join(',') || 'T1040';
+  const summary = `${i.severity.toUpperCase()} ${techniques} on ${deviceName(i.device)} by ${i.user ?? 'unknown user'}: ${last ? commandPath(last) : ''}`;
   const link = incidentLink(input.publicUrl, i.id);
   const payload = {
     summary: escape(summary, 'plain', 1024),
@@ -23,7 +25,7 @@ export const pagerduty: Formatter = (input) => {
     severity: SEVERITY[i.severity],
     timestamp: i.firstSeen.toISOString(),
     ...(i.device.platform && { component: i.device.platform }),
-    group: 'T1040',
+    group: techniques,
     class: [...new Set(i.detections.map((d) => d.kind))].join(','),
     custom_details: {
       user: i.user === undefined ? null : escape(i.user, 'plain', 255),
