@@ -74,6 +74,15 @@ describe('evasion rules', () => {
     expect(detector().detect(commandEvent('delete bootflash:1.pcap no-prompt'))[0]?.facts.file).toBe('bootflash:1.pcap');
   });
 
+  it('a discriminator is read clause by clause, and a hostile one is judged quickly', () => {
+    const dropped = (command: string) => detector().detect(commandEvent(command))[0]?.facts.dropped;
+    expect(dropped('logging discriminator QUIET severity drops 7 mnemonics drops CFGLOG_LOGGEDCMD')).toBe('CFGLOG_LOGGEDCMD');
+    expect(dropped('logging discriminator QUIET mnemonics includes CFGLOG_LOGGEDCMD')).toBeUndefined();
+    const t0 = performance.now();
+    expect(dropped(`logging discriminator X ${'facility drops LINK '.repeat(200)}${'P'.repeat(3000)}`)).toBeUndefined();
+    expect(performance.now() - t0).toBeLessThan(200);
+  });
+
   it('the configuration logger turned off is told apart from logging turned off', () => {
     const title = (command: string, context: string[] = []) => detector().detect(commandEvent(command, { context }))[0]?.title;
     expect(title('no logging enable', ['archive', 'log config'])).toBe('Configuration command logging removed');
