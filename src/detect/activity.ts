@@ -28,6 +28,14 @@ const MAX_TARGETS = 16;
 const MAX_LABEL = 160;
 const KINDS: readonly MarkKind[] = ['capture', 'evasion', 'silence'];
 
+/**
+ * A copy of `s` that does not keep alive the text it was cut from. A substring can hold its whole parent (a 64 KiB
+ * read chunk), and marks live for the window: without the copy, each one pins a chunk of the log.
+ */
+function own(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
+}
+
 export class DeviceActivity {
   readonly marks: Mark[] = [];
   readonly targets: Record<LogChannel, string[]> = { syslog: [], tacacs: [] };
@@ -38,10 +46,10 @@ export class DeviceActivity {
 
   /** Records a mark; forgets those older than `windowMs` before it, and the oldest past the bound. */
   mark(m: Mark, windowMs: number): void {
-    const label = m.label.length > MAX_LABEL ? `${m.label.slice(0, MAX_LABEL - 1)}…` : m.label;
+    const label = own(m.label.length > MAX_LABEL ? `${m.label.slice(0, MAX_LABEL - 1)}…` : m.label);
     const oldest = m.at.getTime() - windowMs;
     for (let i = this.marks.length - 1; i >= 0; i--) if (this.marks[i]!.at.getTime() < oldest) this.marks.splice(i, 1);
-    this.marks.push({ ...m, label });
+    this.marks.push({ kind: m.kind, at: m.at, label, ...(m.user !== undefined && { user: own(m.user) }), ...(m.host !== undefined && { host: own(m.host) }) });
     if (this.marks.length > MAX_MARKS) this.marks.splice(0, this.marks.length - MAX_MARKS);
   }
 
@@ -70,7 +78,7 @@ export class DeviceActivity {
     const i = list.findIndex((t) => t.toLowerCase() === target.toLowerCase());
     if (i >= 0) list.splice(i, 1);
     if (!present) return;
-    list.push(target);
+    list.push(own(target));
     if (list.length > MAX_TARGETS) list.shift();
   }
 
