@@ -6,11 +6,15 @@
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { pino } from 'pino';
 import { formatters } from '../src/alerts/notify/formats/index.js';
+import { buildDetection } from '../src/app.js';
+import { buildConfig } from '../src/config.js';
 import { Detector } from '../src/detect/detector.js';
 import type { EvasionOptions } from '../src/detect/evasion.js';
 import { kindCovered } from '../src/detect/expected/kinds.js';
 import { loadRules } from '../src/detect/sigma/load.js';
+import { Metrics } from '../src/metrics.js';
 import { DETECTION_KINDS, type CommandEvent, type Detection } from '../src/types.js';
 import { commandEvent, type EventOptions } from './helpers/command-event.js';
 import { EVASION_CASES, EVASION_OPTIONS } from './helpers/evasion-cases.js';
@@ -224,5 +228,20 @@ describe('what a pager shows', () => {
     const body = JSON.parse(rendered.body) as { payload: { summary: string; group: string } };
     expect(body.payload.group).toBe('T1685,T1040');
     expect(body.payload.summary).toMatch(/^CRITICAL T1685,T1040 on edge-rtr1 by eve: /);
+  });
+});
+
+describe('through the whole pipeline (ASA 111010)', () => {
+  it('the real "logging on" line is nothing; the same line removing a log host or turning logging off is an evasion', () => {
+    const lines = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'logs', 'asa-evasion-111010.log'), 'utf8').split('\n').slice(1, 4);
+    const found: Detection[] = [];
+    const { ingest } = buildDetection(buildConfig({ detection: { logCollectors: ['10.20.0.0/16'] } }), new Metrics(), pino({ level: 'silent' }), (d) => found.push(...d));
+    const per = lines.map((l) => (ingest.line(l, '10.57.127.1', 'syslog', T0) ?? []).map((d) => [d.kind, d.rule, d.facts.logHost]));
+    expect(per).toEqual([
+      [],
+      [['evasion', byFile.get('evasion_logging_host_removed')!.id, '10.20.1.5']],
+      [['evasion', byFile.get('evasion_logging_disabled')!.id, undefined]],
+    ]);
+    expect(found.map((d) => d.event.user)).toEqual(['johntheuser', 'johntheuser']);
   });
 });
