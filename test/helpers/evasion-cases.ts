@@ -10,6 +10,7 @@ export const EVASION_OPTIONS: EvasionOptions = { eemApplets: ['catchall'] };
 
 const LOG_CONFIG = { context: ['archive', 'log config'] };
 const TACACS_GROUP = { context: ['aaa group server tacacs+ ISE'] };
+const ASA = { device: { platform: 'asa' as const } };
 
 /** rule file → [an event that fires it, an event that must not]. */
 export const EVASION_CASES: Record<string, [CommandEvent, CommandEvent]> = {
@@ -26,4 +27,5 @@ export const EVASION_CASES: Record<string, [CommandEvent, CommandEvent]> = {
   evasion_logs_cleared: [ev('clear logging'), ev('show logging')],
   evasion_capture_file_deleted: [ev('delete /force bootflash:tac.pcap'), ev('delete flash:c2960-lanbasek9-mz.150-2.SE11.bin')],
   evasion_command_log_applet_removed: [ev('no event manager applet catchall'), ev('no event manager applet BACKUP-CONFIG')],
+  evasion_asa_command_messages_disabled: [ev('no logging message 111010', ASA), ev('no logging message 106023', ASA)],
 };
