@@ -133,6 +133,8 @@ describe('a device that stops sending', () => {
     expect(incident.status).toBe('open');
     expect(incident.detections.map((d) => d.title)).toEqual(['Device stopped sending syslog', 'Device sending again after a silence']);
     expect(incident.detections[1]!.why).toContain('after 30 min of silence');
+    // read back from SQLite: an evasion keeps its own technique
+    expect(incident.detections.map((d) => d.technique)).toEqual(['T1685', 'T1685']);
   });
 
   it('a restart keeps the steady devices, and capwatch being down is not their silence', () => {
