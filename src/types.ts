@@ -4,9 +4,7 @@ import type { Platform } from '../parsers/types.js';
 export type { Platform } from '../parsers/types.js';
 
 /** `expiry`: approved work found still running after it ended. */
-export type EventSource = 'syslog' | 'tacacs' | 'replay' | 'http' | 'sweep' | 'expiry'
-  /** `silence`: a device that was sending steadily went quiet (nothing was typed: the event stands for the gap). */
-  | 'silence';
+export type EventSource = 'syslog' | 'tacacs' | 'replay' | 'http' | 'sweep' | 'expiry' | 'silence'; // silence: a steady device went quiet (the event stands for the gap)
 
 export interface DeviceRef {
   /** Sender address (or the NAS address for relayed records). Always present: the identity of last resort. */
