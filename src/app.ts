@@ -79,7 +79,7 @@ interface Inputs {
 }
 
 /** Sections only read at start: a reload that changes them says a restart is needed. */
-const RESTART_KEYS = ['storage', 'incidents', 'poll', 'notifyDelivery', 'expected.approvals', 'expected.expiryGraceMinutes', 'expected.checkIntervalSeconds'] as const;
+const RESTART_KEYS = ['storage', 'incidents', 'poll', 'notifyDelivery', 'expected.approvals', 'expected.expiryGraceMinutes', 'expected.checkIntervalSeconds', 'detection.silence'] as const;
 
 function pick(config: Config, path: string): unknown {
   return path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], config);
