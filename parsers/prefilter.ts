@@ -15,14 +15,19 @@ export const PREFILTER_KEYS = {
     'VSHD-5-VSHD_SYSLOG_CONFIG_I',
     'ACCOUNTING-6-CMD',
     'INTERACT-6-UI_CMDLINE_READ_LINE',
+    'RITE-5-ACTIVATE',
+    'SYS-5-CONFIG_E',
+    'CONFIG-6-DB_COMMIT',
   ],
   /** NX-OS sudo lines, kept only with `COMMAND=` (bash-shell commands). */
   sudoTag: 'AUTHPRIV-5-SYSTEM_MSG',
   /** ASA command audit `%ASA-n-ID` (also `%PIX-`, `%FTD-`). */
   asaPrefixes: ['ASA-', 'PIX-', 'FTD-'],
   asaIds: ['111008', '111009', '111010'],
-  /** Lines without a `%` tag: ISE and Junos. */
-  markers: ['CISE_TACACS_Accounting', 'UI_CMDLINE_READ_LINE'],
+  /** Lines without a `%` tag: ISE and Junos (commands, and the commits that make them take effect). */
+  markers: ['CISE_TACACS_Accounting', 'UI_CMDLINE_READ_LINE', 'UI_COMMIT'],
+  /** Linux sudo lines (SONiC, Cumulus, Junos Evolved): `COMMAND=` with the `sudo` app name before it. */
+  sudo: { marker: 'COMMAND=', app: ' sudo' },
   /** tac_plus / tac_plus-ng accounting files (TAB-separated, or tacacsgui's `|!|`), kept with a start / stop / update column. */
   accountingMarkers: ['task_id=', '\t', '|!|'],
   accountingTypes: ['stop', 'start', 'update'],
@@ -54,6 +59,8 @@ export function mayCarryCommand(line: string): boolean {
   // short header, while a command that quotes a tag (`cmd=show log | i %LINK-3-UPDOWN`) is still kept.
   const end = tag === NO_TAG ? line.length : tag;
   for (const m of K.markers) if (includesBefore(line, m, end)) return true;
+  const sudoCommand = end >= K.sudo.marker.length ? line.lastIndexOf(K.sudo.marker, end - K.sudo.marker.length) : -1;
+  if (sudoCommand > 0 && line.lastIndexOf(K.sudo.app, sudoCommand) >= 0) return true;
   for (const m of K.accountingMarkers) if (includesBefore(line, m, end)) return includesAny(line, K.accountingTypes);
   for (const m of K.nxosLocalLog) if (includesBefore(line, m, end)) return true;
   return false;

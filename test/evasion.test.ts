@@ -226,8 +226,8 @@ describe('what a pager shows', () => {
     const target = { name: 'pd', type: 'pagerduty' as const, url: 'http://127.0.0.1:9/pd', secret: 'k' };
     const rendered = formatters.pagerduty({ incident, first: true, fresh: detections, deliveryId: 'd1', now: new Date(T0 + 31_000), target });
     const body = JSON.parse(rendered.body) as { payload: { summary: string; group: string } };
-    expect(body.payload.group).toBe('T1685,T1040');
-    expect(body.payload.summary).toMatch(/^CRITICAL T1685,T1040 on edge-rtr1 by eve: /);
+    expect(body.payload.group).toBe('T1685, T1040');
+    expect(body.payload.summary).toMatch(/^CRITICAL T1685, T1040 on edge-rtr1 by eve: /);
   });
 });
 
@@ -243,5 +243,43 @@ describe('through the whole pipeline (ASA 111010)', () => {
       [['evasion', byFile.get('evasion_logging_disabled')!.id, undefined]],
     ]);
     expect(found.map((d) => d.event.user)).toEqual(['johntheuser', 'johntheuser']);
+  });
+});
+
+describe('beside candidate configurations and refused commands', () => {
+  const XR: EventOptions = { device: { platform: 'iosxr', hostname: 'xr1' } };
+  const MIRROR = 'monitor-session 1 ethernet';
+
+  it('a commit that makes a mirror take effect next to an evasion is critical, and the device keeps what it did', () => {
+    const d = detector({ logCollectors: ['10.20.0.0/16'] });
+    const [evasion, session, , commit] = run(d, [
+      at(0, 'no logging 10.20.1.5', XR),
+      at(10, MIRROR, XR),
+      at(20, 'destination interface tunnel-ip1', { ...XR, context: [MIRROR] }),
+      at(30, 'commit', XR),
+    ]);
+    expect(evasion!.map((x) => [x.kind, x.severity])).toEqual([['evasion', 'medium']]);
+    expect(session!.map((x) => [x.kind, x.severity])).toEqual([['span', 'critical']]);
+    expect(commit!.map((x) => [x.kind, x.severity, x.facts.committed])).toEqual([['span', 'critical', 'session 1 created']]);
+    expect(commit![0]!.why).toContain('Critical: logging to 10.20.1.5 removed 30 s before commit on the same device');
+    // The commit replaced the device's configuration state, not what it did: a later `clear logging` still correlates.
+    const [clear] = d.detect(at(40, 'clear logging', XR));
+    expect(clear).toMatchObject({ kind: 'evasion', severity: 'critical' });
+    expect(clear!.why).toContain('10 s after commit');
+  });
+
+  it('a refused evasion (NX-OS FAILURE) is low, says so, and changes neither what the device logs to nor its correlation', () => {
+    const d = detector({ logCollectors: ['10.20.0.0/16'] });
+    const NX = { ...commandEvent('').device, platform: 'nxos' as const, hostname: 'nx1' };
+    const refused: CommandEvent = { ...at(0, 'no logging server 10.20.1.5', { device: NX }), result: 'failure' };
+    const [hit] = d.detect(refused);
+    expect(hit).toMatchObject({ kind: 'evasion', severity: 'low', facts: { logHost: '10.20.1.5', result: 'failure' } });
+    expect(hit!.why).toMatch(/^nx1 refused "no logging server 10\.20\.1\.5" \(FAILURE\), so nothing changed/);
+    // Nothing was cut: a capture a minute later stays at its own level.
+    const [capture] = d.detect(at(60, 'monitor capture CAP start', { device: NX }));
+    expect(capture!.severity).not.toBe('critical');
+    // A refused `logging server` added nothing either: removing the collector afterwards is still an evasion.
+    d.detect({ ...at(70, 'logging server 10.20.9.9', { device: NX }), result: 'failure' });
+    expect(evasions(d.detect(at(80, 'no logging server 10.20.1.5', { device: NX }))).map((x) => x.severity)).toEqual(['critical']);
   });
 });

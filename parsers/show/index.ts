@@ -41,6 +41,7 @@ const PARSERS: Record<Platform, readonly OutputParser[]> = {
   asa: [(t) => ({ captures: parseAsaCaptures(t.command, t.lines) })],
   junos: [(t) => ({ sessions: parseJunosSessions(t.lines) })],
   eos: [],
+  iosxr: [],
 };
 
 /** Commands meant to reveal captures or mirrors (or exec commands acting on them); '' = unknown, read it anyway. */

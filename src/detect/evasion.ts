@@ -59,11 +59,12 @@ export class EvasionPolicy {
   }
 
   /**
-   * Judges one evasion hit against what the device is known to log to (`activity`, updated here for destinations).
+   * Judges one evasion hit against what the device is known to log to (`activity`, updated here for destinations
+   * unless `took` is false: the device refused the command).
    * A removed destination alerts when it is one of the log collectors (or none are configured, so nobody can tell),
    * unless the device was seen being pointed at another of them: that is a move between your collectors.
    */
-  judge(rule: Rule, event: CommandEvent, facts: Readonly<Record<string, string>>, activity: DeviceActivity): EvasionVerdict {
+  judge(rule: Rule, event: CommandEvent, facts: Readonly<Record<string, string>>, activity: DeviceActivity, took = true): EvasionVerdict {
     const applet = facts.eemApplet;
     if (applet !== undefined) {
       // Only an applet named as a command log is one; any other is an ordinary automation change.
@@ -71,12 +72,13 @@ export class EvasionPolicy {
     }
     const dest = destinationOf(facts);
     if (!dest) return { alert: true, label: `"${event.command}"`, collector: false };
-    activity.setTarget(dest.channel, dest.host, dest.added);
-    if (dest.added) return { alert: false, learned: dest };
+    if (took) activity.setTarget(dest.channel, dest.host, dest.added);
+    if (dest.added) return took ? { alert: false, learned: dest } : { alert: false };
     const configured = this.collectors.size > 0;
     const collector = this.isCollector(dest.host);
+    const host = dest.host.toLowerCase();
     if (configured && !this.isMine(dest.host)) return { alert: false };
-    if (configured && activity.targets[dest.channel].some((t) => this.isMine(t))) return { alert: false };
+    if (configured && activity.targets[dest.channel].some((t) => t.toLowerCase() !== host && this.isMine(t))) return { alert: false };
     const label = dest.channel === 'syslog' ? `logging to ${dest.host} removed` : `TACACS+ server ${dest.host} removed`;
     return { alert: true, label, removed: dest, collector };
   }

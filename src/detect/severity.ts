@@ -5,6 +5,7 @@ import { SEVERITIES, maxSeverity, severityRank, type DetectionKind, type Severit
 import { cidrContains, parseCidr, type Cidr } from './sigma/cidr.js';
 import type { RuleAction } from './sigma/types.js';
 import { hasBothEnds, type CaptureState, type SessionState } from './state.js';
+import { isRemoteUrl } from './urls.js';
 
 /** The networks where ERSPAN/GRE collectors are approved. */
 export class CollectorNetworks {
@@ -48,12 +49,7 @@ export interface Assessment {
   facts: Record<string, string>;
 }
 
-const REMOTE_URL = /^(?:tftp|ftp|sftp|scp|https?|rcp):/i;
-
-/** Does the URL leave the device (tftp:, ftp:, scp:, http(s):, rcp:, sftp:), unlike flash: or bootflash:? */
-export function isRemoteUrl(url: string): boolean {
-  return REMOTE_URL.test(url);
-}
+export { isRemoteUrl } from './urls.js';
 const CLEARTEXT_URL = /^(?:tftp|ftp):/i;
 
 /** Capture filters, ACL and capture names aimed at AAA and management traffic (CISA AA25-239A: TACACS+-focused captures). */
@@ -92,12 +88,14 @@ function tradecraftOf(i: SeverityInput): string[] {
 
 export function assessSeverity(i: SeverityInput, collectors: CollectorNetworks): Assessment {
   const facts: Record<string, string> = {};
-  if (i.kind === 'removal' || i.kind === 'recon' || i.kind === 'evasion') return { severity: i.level, tradecraft: [], facts };
+  // Listing, removing, evasion and rules from elsewhere (action none: no capture or mirror changed) keep the rule's level.
+  if (i.kind === 'removal' || i.kind === 'recon' || i.kind === 'evasion' || i.action === 'none') return { severity: i.level, tradecraft: [], facts };
   let severity = i.level;
 
   if (i.action === 'export' && i.facts.url !== undefined && isRemoteUrl(i.facts.url)) severity = 'critical';
 
-  const destinationIp = i.facts.destinationIp ?? (i.session?.type === 'erspan-source' ? i.session.destinationIp : undefined);
+  const leavesOverIp = i.session?.type === 'erspan-source' || i.session?.type === 'port-mirroring';
+  const destinationIp = i.facts.destinationIp ?? (leavesOverIp ? i.session?.destinationIp : undefined);
   if (destinationIp !== undefined) {
     if (i.facts.destinationIp === undefined) facts.destinationIp = destinationIp;
     severity = maxSeverity(severity, collectors.contains(destinationIp) ? 'high' : 'critical');
