@@ -11,6 +11,8 @@ import { SeenDevices } from './alerts/devices.js';
 import { deviceTrust, type DeviceTrust } from './alerts/trust.js';
 import { Changes } from './alerts/changes.js';
 import { IncidentBook, type IncidentUpdate } from './alerts/incidents.js';
+import { Rhythms } from './alerts/rhythms.js';
+import { SilenceAlerts } from './alerts/silence.js';
 import { deviceName } from './alerts/json.js';
 import { Store } from './alerts/store.js';
 import { bootstrapToken, type BootstrapToken } from './api/auth/bootstrap.js';
@@ -19,6 +21,7 @@ import { startHttp, type HttpServer } from './api/server.js';
 import type { Config } from './config.js';
 import { ContextTracker } from './detect/context.js';
 import { Detector } from './detect/detector.js';
+import type { EvasionOptions } from './detect/evasion.js';
 import { loadFilters, loadRuleSet, type SkippedRule } from './detect/sigma/load.js';
 import { ApprovalIndex, type Approval } from './detect/expected/approvals.js';
 import { compileWindows } from './detect/expected/config.js';
@@ -76,7 +79,7 @@ interface Inputs {
 }
 
 /** Sections only read at start: a reload that changes them says a restart is needed. */
-const RESTART_KEYS = ['storage', 'incidents', 'poll', 'notifyDelivery', 'expected.approvals', 'expected.expiryGraceMinutes', 'expected.checkIntervalSeconds'] as const;
+const RESTART_KEYS = ['storage', 'incidents', 'poll', 'notifyDelivery', 'expected.approvals', 'expected.expiryGraceMinutes', 'expected.checkIntervalSeconds', 'detection.silence'] as const;
 
 function pick(config: Config, path: string): unknown {
   return path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], config);
@@ -93,6 +96,11 @@ function logSkipped(log: Logger, skipped: readonly SkippedRule[]): void {
   for (const s of skipped) byReason.set(s.reason, (byReason.get(s.reason) ?? 0) + 1);
   const reasons = Object.fromEntries([...byReason].sort((a, b) => b[1] - a[1]).slice(0, 10));
   log.warn({ skipped: skipped.length, reasons }, 'Sigma rules skipped: they cannot run on what capwatch receives (capwatch rules lists each and why)');
+}
+
+/** What an evasion removes that matters: the user's log collectors and command-logging applets. */
+function evasionOptions(config: Config): EvasionOptions {
+  return { logCollectors: config.detection.logCollectors, eemApplets: config.detection.eemApplets };
 }
 
 /**
@@ -114,7 +122,14 @@ export function buildDetection(
     approvals: new ApprovalIndex(opts.approvals ?? []),
     ...(opts.directory && { directory: opts.directory }),
   });
-  const detector = new Detector({ rules, collectors: config.detection.collectors, expected, limits: { onEvict: () => metrics.evictions.inc({ cache: 'mirror-state' }), ...(opts.onStateChange && { onChange: opts.onStateChange }) } });
+  const detector = new Detector({
+    rules,
+    collectors: config.detection.collectors,
+    expected,
+    limits: { onEvict: () => metrics.evictions.inc({ cache: 'mirror-state' }), ...(opts.onStateChange && { onChange: opts.onStateChange }) },
+    evasion: evasionOptions(config),
+    windowMs: config.incidents.windowSeconds * 1000,
+  });
   const contexts = new ContextTracker({ onEvict: () => metrics.evictions.inc({ cache: 'config-sessions' }) });
   metrics.watchCache('config-sessions', () => contexts.size);
   const ingest = new Ingest({
@@ -225,7 +240,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
         // Mirror state is per sending address: a hostname can be shared or change, the address it reports from cannot.
         if (event) changedState.set(event.device.address, event.receivedAt);
       },
-      // An alias or EEM variable learned without a detection is device state too.
+      // An alias, an EEM variable or a log destination learned without a detection is device state too.
       { approvals: approvalsInForce(), directory, onStateChange: (address, at) => changedState.set(address, at) },
     );
     const expected = detector.expected!;
@@ -271,6 +286,27 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     }, config.expected.checkIntervalSeconds * 1000).unref();
     stopTimers.push(() => clearInterval(expiryTimer));
     for (const { state } of store.deviceStates()) detector.state.restore(state);
+    const silenceCfg = config.detection.silence;
+    const silence = silenceCfg.enabled
+      ? new SilenceAlerts(
+          silenceCfg,
+          {
+            detector,
+            record,
+            addTo: (id, detections) => {
+              const update = book.addTo(id, detections);
+              if (update) changes.publish({ type: 'incident', id });
+              return update;
+            },
+            rhythms: new Rhythms(store.database),
+          },
+          Date.now(),
+        )
+      : undefined;
+    if (silence) {
+      const silenceTimer = setInterval(() => guard.run('silence', () => (silence.check(new Date()), silence.save(new Date()))), 30_000).unref();
+      stopTimers.push(() => clearInterval(silenceTimer));
+    }
     new Gauge({
       name: 'capwatch_devices',
       help: 'Devices by whether they sent anything in the last 15 minutes (active) or only before that, within 7 days (silent)',
@@ -295,6 +331,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
         }
       });
       const tally = ingest.takeSenders();
+      if (silence) guard.run('silence', () => silence.observe(tally.senders, Date.now()));
       if (tally.untallied > 0) untallied.inc(tally.untallied);
       if (tally.senders.length === 0) return;
       const now = new Date();
@@ -467,7 +504,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
         const windows = compileWindows(next.expected).windows;
         const needRestart: string[] = RESTART_KEYS.filter((k) => JSON.stringify(pick(current, k)) !== JSON.stringify(pick(next, k)));
         if (Boolean(poller) !== Boolean(next.inventory)) needRestart.push('inventory');
-        detector.setRules(rules, next.detection.collectors);
+        detector.setRules(rules, next.detection.collectors, evasionOptions(next));
         logSkipped(log, skipped);
         expected.setFilters(filters);
         expected.setWindows(windows);

@@ -10,6 +10,7 @@ import { notifyProblems, notifySchema, type NotifyConfig } from './alerts/notify
 import { httpProblems, httpSchema, type HttpConfig } from './api/config.js';
 import { compileWindows, expectedSchema, type ExpectedConfig } from './detect/expected/config.js';
 import { retentionSchema, type RetentionConfig } from './alerts/retention.js';
+import { silenceSchema, type SilenceConfig } from './detect/silence/rhythm.js';
 
 export interface Config {
   syslog: {
@@ -41,6 +42,10 @@ export interface Config {
     eemApplets: string[];
     /** Sigma filter directories: expected work set apart from what the rules find. */
     filters: string[];
+    /** Your own syslog and TACACS+ accounting servers (CIDR): removing one from a device is an evasion. */
+    logCollectors: string[];
+    /** Devices that were sending steadily and went quiet. */
+    silence: SilenceConfig;
   };
   expected: ExpectedConfig;
   incidents: {
@@ -152,6 +157,8 @@ const schema = object({
     collectors: strings,
     eemApplets: strings,
     filters: strings,
+    logCollectors: strings,
+    silence: silenceSchema(section),
   }),
   expected: expectedSchema(section),
   incidents: section({
@@ -239,6 +246,9 @@ export function buildConfig(input: unknown, env: NodeJS.ProcessEnv = process.env
   problems.push(...compileWindows(config.expected).problems);
   for (const [i, cidr] of config.detection.collectors.entries()) {
     if (!/^[0-9a-fA-F:.]+\/\d{1,3}$/.test(cidr) || !parseCidr(cidr)) problems.push(`detection.collectors[${i}]: not a CIDR network (got ${JSON.stringify(cidr)})`);
+  }
+  for (const [i, cidr] of config.detection.logCollectors.entries()) {
+    if (!/^[0-9a-fA-F:.]+\/\d{1,3}$/.test(cidr) || !parseCidr(cidr)) problems.push(`detection.logCollectors[${i}]: not a CIDR network (got ${JSON.stringify(cidr)})`);
   }
   if (problems.length) throw new ConfigError(problems);
   return config;

@@ -4,7 +4,7 @@ import type { CommandResult, Platform } from '../parsers/types.js';
 export type { Platform } from '../parsers/types.js';
 
 /** `expiry`: approved work found still running after it ended. */
-export type EventSource = 'syslog' | 'tacacs' | 'replay' | 'http' | 'sweep' | 'expiry';
+export type EventSource = 'syslog' | 'tacacs' | 'replay' | 'http' | 'sweep' | 'expiry' | 'silence'; // silence: a steady device went quiet (the event stands for the gap)
 
 export interface DeviceRef {
   /** Sender address (or the NAS address for relayed records). Always present: the identity of last resort. */
@@ -51,7 +51,7 @@ export function maxSeverity(a: Severity, b: Severity): Severity {
 
 /** What a detection is: the one list every schema, rule loader and the console take their kinds from. */
 // `other`: a hit of a Sigma rule from elsewhere (e.g. SigmaHQ) that is not about T1040.
-export const DETECTION_KINDS = ['capture', 'capture-export', 'span', 'rspan', 'erspan', 'recon', 'removal', 'other'] as const;
+export const DETECTION_KINDS = ['capture', 'capture-export', 'span', 'rspan', 'erspan', 'recon', 'removal', 'other', 'evasion'] as const;
 export type DetectionKind = (typeof DETECTION_KINDS)[number];
 
 export interface Detection {
@@ -60,7 +60,10 @@ export interface Detection {
   title: string;
   kind: DetectionKind;
   severity: Severity;
-  /** The rule's ATT&CK techniques, comma-separated: `T1040` for capwatch's rules, e.g. `T1070.003` for others. */
+  /**
+   * The rule's ATT&CK techniques, comma-separated: `T1040` for capture and mirroring, an evasion's own (T1690, T1685,
+   * T1070.003…), e.g. `T1070.003` for rules from elsewhere.
+   */
   technique: string;
   event: CommandEvent;
   /** Values the rule extracted (named regex groups) plus enrichment (capture, session, url, destinationIp, …). */

@@ -12,12 +12,13 @@ import { loadRules } from '../src/detect/sigma/load.js';
 import { EventView } from '../src/detect/sigma/view.js';
 import { severityRank, type CommandEvent, type Detection } from '../src/types.js';
 import { commandEvent as ev } from './helpers/command-event.js';
+import { EVASION_CASES, EVASION_OPTIONS } from './helpers/evasion-cases.js';
 
 const rules = loadRules([join(import.meta.dirname, '..', 'rules')]);
 const byFile = new Map(rules.map((r) => [basename(r.file, '.yml'), r]));
 
 function detectAll(events: CommandEvent[], collectors: string[] = ['10.20.0.0/16']): Detection[][] {
-  const d = new Detector({ rules, collectors });
+  const d = new Detector({ rules, collectors, evasion: EVASION_OPTIONS });
   return events.map((e) => d.detect(e));
 }
 function detectOne(e: CommandEvent, collectors?: string[]): Detection[] {
@@ -144,6 +145,7 @@ const CASES: Record<string, [CommandEvent, CommandEvent, CommandEvent[]?]> = {
     ev('monitor session S1 destination Cpu', EOS),
   ],
   eos_monitor_session_removed: [ev('no monitor session ERSPAN', EOS), ev('no monitor session 1', EOS)],
+  ...EVASION_CASES,
 };
 
 describe('every built-in rule', () => {

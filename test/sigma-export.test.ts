@@ -97,12 +97,17 @@ describe('capwatch rules --export sigma', () => {
     expect(run(['rules', '--out', tempDir('capwatch-export-')]).code).toBe(2);
   });
 
-  it.runIf(canCheck)("sigma check (pySigma) finds no error and no issue in the export, where it rejects capwatch's rule files as they are", () => {
+  it.runIf(canCheck)("sigma check (pySigma) finds no error and no issue in the export (but ATT&CK v19 tags its data predates), where it rejects capwatch's rule files as they are", () => {
     const dir = tempDir('capwatch-export-');
     exportTo(dir);
     const checked = sigmaCheck(dir);
-    expect(checked.out).toContain('Found 0 errors, 0 condition errors and 0 issues.');
-    expect(checked.code).toBe(0);
+    expect(checked.out).toContain('Found 0 errors, 0 condition errors and ');
+    // The checker knows ATT&CK 17.1 (tools/sigma-check/README.md); the evasion rules name ATT&CK v19's Defense
+    // Impairment tactic and its T1685 and T1690, as SigmaHQ's current rules do. Those tags are the only issues allowed.
+    const issues = checked.out.split('\n').filter((l) => l.startsWith('issue='));
+    const v19 = /^issue=InvalidATTACKTagIssue .* rule=\S+\/evasion_\w+\.yml tag=attack\.(?:defense-impairment|t1685|t1690)$/;
+    expect(issues.filter((l) => !v19.test(l))).toEqual([]);
+    expect(checked.code).toBe(issues.length > 0 ? 1 : 0);
 
     // The control: the rule files themselves use JavaScript's (?<name>) groups, which pySigma refuses.
     const raw = sigmaCheck(BUILTIN);

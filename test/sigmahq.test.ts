@@ -159,7 +159,10 @@ describe('SigmaHQ rules/network through detection.rules', () => {
       const target = { name: 'pd', type: 'pagerduty' as const, url: 'http://127.0.0.1:9/pd', secret: 'k' };
       return { incident: inc, first: true, fresh: detections, publicUrl: undefined, deliveryId: 'd1', now: new Date('2026-03-03T10:00:06Z'), target };
     };
-    const clear = d.detect(commandEvent('clear logging'));
+    const hits = d.detect(commandEvent('clear logging'));
+    // capwatch's own evasion rule sees the same command, under the same technique; SigmaHQ's hit stands beside it.
+    expect(hits.map((x) => [x.kind, x.technique]).sort()).toEqual([['evasion', 'T1070.003'], ['other', 'T1070.003']]);
+    const clear = hits.filter((x) => x.kind === 'other');
     expect(clear.map((x) => [x.title, x.technique, x.severity])).toEqual([['Cisco Clear Logs', 'T1070.003', 'high']]);
     const alone = incident(clear);
     expect(summarize(alone).title).toBe('HIGH: Cisco Clear Logs (T1070.003) on core-rtr1');

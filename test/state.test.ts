@@ -77,6 +77,7 @@ describe('captures', () => {
 
   it('foreground captures (ethanalyzer, tcpdump) leave no lasting capture, only the file they wrote', () => {
     const d = run([nx('ethanalyzer local interface inband write bootflash:x.pcap'), nx('run bash sudo tcpdump -i eth1')]);
+    // Besides the file, the device keeps only a note that capture work happened (correlation with evasion).
     const dev = d.state.get(ADDR);
     expect(dev?.captures.size).toBe(0);
     expect(dev?.sessions.size).toBe(0);

@@ -125,6 +125,34 @@ export class IncidentBook {
   }
 
   /**
+   * Adds detections to one known incident, whatever its window: a device heard again after a silence notes it in the
+   * silence's incident. Undefined when there is no such incident or it is no longer open or acknowledged (a note does
+   * not reopen what someone closed, nor turn expected work into an alert).
+   */
+  addTo(id: string, detections: readonly Detection[]): IncidentUpdate | undefined {
+    if (detections.length === 0) return undefined;
+    const key = this.keyOf.get(id);
+    const incident = (key === undefined ? undefined : this.groups.get(key)) ?? this.store.incident(id);
+    if (!incident || (incident.status !== 'open' && incident.status !== 'acknowledged')) return undefined;
+    const before = { severity: incident.severity, lastSeen: incident.lastSeen, count: incident.detections.length };
+    for (const d of detections) {
+      incident.severity = maxSeverity(incident.severity, d.severity);
+      if (d.event.receivedAt > incident.lastSeen) incident.lastSeen = d.event.receivedAt;
+    }
+    incident.detections.push(...detections);
+    const update: IncidentUpdate = { incident, added: [...detections], isNew: false };
+    const onSaved = this.opts.onSaved;
+    try {
+      this.store.saveIncident(incident, detections, false, onSaved && (() => onSaved(update)));
+    } catch (err) {
+      Object.assign(incident, { severity: before.severity, lastSeen: before.lastSeen });
+      incident.detections.length = before.count;
+      throw err;
+    }
+    return update;
+  }
+
+  /**
    * An operator acknowledged or resolved an incident (API). Acknowledged: it keeps collecting, and what is sent about
    * it says so. Resolved: it is closed; the next detection there opens a new incident rather than reopening this one.
    * A false positive keeps collecting quietly: unexpected activity in its window opens it again.

@@ -96,7 +96,7 @@ const SCHEMAS = [
         context: { ...strings, description: 'Configuration submodes the command was typed in, outermost first' },
         time,
         receivedAt: time,
-        source: { enum: ['syslog', 'tacacs', 'replay', 'http', 'sweep', 'expiry'] },
+        source: { enum: ['syslog', 'tacacs', 'replay', 'http', 'sweep', 'expiry', 'silence'] },
         tag: str,
         facts: { type: 'object', additionalProperties: str, description: 'capture, session, interfaces, url (export), destinationIp (ERSPAN), …' },
         tradecraft: strings,

@@ -20,9 +20,14 @@
 //   tool           the device feature that captures (`packet-trace`, `ip packet`) when it is no sniffer program
 //   result         `failure` when the device refused the command (NX-OS accounting `(FAILURE)`)
 //   committed, discarded  what a commit made take effect or a rollback threw away (`session 1 created, …`)
+//   logHost, aaaServer   a syslog host / TACACS+ server removed (evasion); logTarget, aaaTarget: one added
+//   eemApplet      an EEM applet removed
 // plus any other named group a rule's regex defines.
-import { severityRank, type CommandEvent, type Detection, type DetectionKind, type Severity } from '../types.js';
+import { maxSeverity, severityRank, type CommandEvent, type Detection, type DetectionKind, type Severity } from '../types.js';
+import type { Mark } from './activity.js';
+import { correlate, CORRELATED_KINDS, duration, EvasionPolicy, evasionWhy, relation, type EvasionOptions } from './evasion.js';
 import type { ExpectedWork } from './expected/matcher.js';
+import { silenceDetection, type SilenceFinding } from './silence/detections.js';
 import { RuleIndex } from './sigma/dispatch.js';
 import type { Rule } from './sigma/types.js';
 import { EventView } from './sigma/view.js';
@@ -37,6 +42,10 @@ export interface DetectorOptions {
   expected?: ExpectedWork;
   /** Networks (CIDR) where ERSPAN collectors are approved; an ERSPAN destination elsewhere is critical. */
   collectors?: readonly string[];
+  /** Log collectors and command-log applets: what an evasion removes. */
+  evasion?: EvasionOptions;
+  /** Capture or mirror work and an evasion this close in time, on one device, make each other critical (default 10 min). */
+  windowMs?: number;
   limits?: MirrorStateLimits;
 }
 
@@ -109,6 +118,8 @@ interface WhyInput {
   facts: Readonly<Record<string, string>>;
   session?: Readonly<SessionState>;
   outsideCollectors: boolean;
+  /** An evasion removed one of the log collectors (see EvasionPolicy). */
+  logCollector?: boolean;
 }
 
 function why(input: WhyInput): string {
@@ -209,6 +220,10 @@ function whyDone(input: WhyInput): string {
       return `Uncommitted capture and mirror changes on ${dev} (${f.discarded ?? '?'}) were thrown away before any commit: they never took effect.`;
     case 'none':
       return ruleExplains(rule);
+    case 'impair':
+    case 'unlog':
+    case 'erase':
+      return evasionWhy(rule, event, f, input.logCollector === true);
   }
 }
 
@@ -216,6 +231,11 @@ function whyDone(input: WhyInput): string {
 function ruleExplains(rule: Rule): string {
   const text = rule.description.replace(/\s+/g, ' ').trim();
   return rule.author ? `${text} (Sigma rule "${rule.title}" by ${rule.author})` : text;
+}
+
+/** A hit as a correlation mark names it: the command under its submodes. */
+function workLabel(event: CommandEvent): string {
+  return [...event.context, event.command].join(' > ');
 }
 
 export class Detector {
@@ -226,6 +246,8 @@ export class Detector {
   private ruleList: readonly Rule[];
   private index: RuleIndex;
   private collectors: CollectorNetworks;
+  private evasion: EvasionPolicy;
+  private readonly windowMs: number;
   private readonly view = new EventView();
   /** Reused candidate list: detection runs synchronously, one event at a time. */
   private readonly candidates: Rule[] = [];
@@ -236,6 +258,8 @@ export class Detector {
     this.expected = opts.expected;
     this.index = new RuleIndex(opts.rules);
     this.collectors = new CollectorNetworks(opts.collectors ?? []);
+    this.evasion = new EvasionPolicy(opts.evasion);
+    this.windowMs = opts.windowMs ?? 600_000;
     this.state = new MirrorState(opts.limits);
     this.layers = new CommandLayers(this.state);
   }
@@ -245,9 +269,10 @@ export class Detector {
   }
 
   /** New rules and collector networks (a configuration reload); the capture and mirror state stays. */
-  setRules(rules: readonly Rule[], collectors: readonly string[]): void {
+  setRules(rules: readonly Rule[], collectors: readonly string[], evasion: EvasionOptions = {}): void {
     const index = new RuleIndex(rules);
     this.collectors = new CollectorNetworks(collectors);
+    this.evasion = new EvasionPolicy(evasion);
     this.ruleList = rules;
     this.index = index;
   }
@@ -264,6 +289,25 @@ export class Detector {
     }
     if (out && this.expected) this.expected.mark(out, view);
     return out ?? [];
+  }
+
+  /**
+   * A device that stopped sending (SilenceWatch), as a detection: low, high when capture or mirror work on the device
+   * is within the window of when it went quiet. Recorded in the device's activity like any hit.
+   */
+  silence(finding: SilenceFinding, now: Date): Detection {
+    const d = silenceDetection(finding, now);
+    const activity = this.state.activity(finding.address, finding.since);
+    const work = activity.nearest(['capture'], finding.since, this.windowMs, undefined);
+    if (work) {
+      d.severity = maxSeverity(d.severity, 'high');
+      d.why = `${d.why} It went quiet ${duration(finding.since.getTime() - work.at.getTime())} ${work.at <= finding.since ? 'after' : 'before'} ${work.label}${work.user ? ` (by ${work.user})` : ''}: a capture whose evidence then stops arriving.`;
+    }
+    activity.mark({ kind: 'silence', at: finding.since, label: d.facts.silence!, ...(finding.hostname !== undefined && { host: finding.hostname }) }, this.windowMs);
+    this.state.activityChanged(finding.address, now);
+    // A change window that names evasion covers a planned reload; critical is never set apart (it cannot be here).
+    this.expected?.mark([d], this.view.reset(d.event));
+    return d;
   }
 
   /** Does the device's state know what the rule requires (`capwatch.requires`)? */
@@ -295,7 +339,7 @@ export class Detector {
     const kind: DetectionKind = removal ? 'removal' : capture ? 'capture' : sessionKind(session!, 'span');
     const severity = removal ? rule.level : assessSeverity({ level: rule.level, kind, action: rule.action, command: event.command, facts, capture, session }, this.collectors).severity;
     const outsideCollectors = facts.destinationIp !== undefined && !this.collectors.contains(facts.destinationIp);
-    return {
+    const detection: Detection = {
       rule: rule.id,
       title: rule.title,
       kind,
@@ -306,9 +350,13 @@ export class Detector {
       tradecraft: [],
       why: why({ rule, event, facts, ...(session && { session }), outsideCollectors }),
     };
+    // A commit is capture or mirror work taking effect; a discard is work that never did.
+    if (rule.action === 'commit' && CORRELATED_KINDS.has(kind)) this.correlateWork(detection);
+    return detection;
   }
 
-  private build(rule: Rule, view: EventView): Detection {
+  private build(rule: Rule, view: EventView): Detection | undefined {
+    if (rule.kind === 'evasion') return this.buildEvasion(rule, view);
     const event = view.event;
     const facts = normaliseFacts(rule.extract(view));
     const written = facts.file !== undefined && facts.capture === undefined ? this.state.captureFile(event.device.address, facts.file)?.capture : undefined;
@@ -338,7 +386,7 @@ export class Detector {
     // A refused attempt is worth knowing about, not waking someone for.
     const severity: Severity = failed ? minSeverity(assessed.severity, 'low') : assessed.severity;
     const outsideCollectors = facts.destinationIp !== undefined && !this.collectors.contains(facts.destinationIp);
-    return {
+    const detection: Detection = {
       rule: rule.id,
       title: rule.title,
       kind,
@@ -349,5 +397,61 @@ export class Detector {
       tradecraft: assessed.tradecraft,
       why: why({ rule, event, facts, session, outsideCollectors }),
     };
+    // A refused command is no capture work to correlate with.
+    if (CORRELATED_KINDS.has(kind) && !failed) this.correlateWork(detection);
+    return detection;
+  }
+
+  /** Capture or mirror work: critical when an evasion on the device is near it; then remembered for later ones. */
+  private correlateWork(d: Detection): void {
+    const e = d.event;
+    const host = e.device.hostname;
+    const activity = this.state.activity(e.device.address, e.time);
+    const mark: Mark = { kind: 'capture', at: e.time, label: workLabel(e), ...(e.user !== undefined && { user: e.user }), ...(host !== undefined && { host }) };
+    const evasion = activity.nearest(['evasion'], e.time, this.windowMs, host);
+    if (evasion) correlate(d, relation(evasion, mark), evasion);
+    else {
+      const quiet = activity.nearest(['silence'], e.time, this.windowMs, host);
+      if (quiet) {
+        d.severity = maxSeverity(d.severity, 'high');
+        d.why = `${d.why} It came ${duration(e.time.getTime() - quiet.at.getTime())} ${quiet.at <= e.time ? 'after' : 'before'} ${quiet.label}.`;
+      }
+    }
+    activity.mark(mark, this.windowMs);
+  }
+
+  /** An evasion rule's hit: a detection unless it removes nothing watched (see EvasionPolicy); near capture work, critical. */
+  private buildEvasion(rule: Rule, view: EventView): Detection | undefined {
+    const event = view.event;
+    const host = event.device.hostname;
+    const facts = normaliseFacts(rule.extract(view));
+    // A refused command changed nothing: what the device logs to stays as it was.
+    const failed = event.result === 'failure';
+    if (failed) facts.result = 'failure';
+    if (event.typed !== undefined) facts.typed = event.typed.slice(0, MAX_FACT_CHARS);
+    const activity = this.state.activity(event.device.address, event.time);
+    const verdict = this.evasion.judge(rule, event, facts, activity, !failed);
+    if (!verdict.alert) {
+      if (verdict.learned) this.state.activityChanged(event.device.address, event.receivedAt);
+      return undefined;
+    }
+    const detection: Detection = {
+      rule: rule.id,
+      title: rule.title,
+      kind: 'evasion',
+      // A refused attempt is worth knowing about, not waking someone for.
+      severity: failed ? minSeverity(rule.level, 'low') : rule.level,
+      technique: rule.techniques.join(', '),
+      event,
+      facts,
+      tradecraft: [],
+      why: why({ rule, event, facts, outsideCollectors: false, logCollector: verdict.collector }),
+    };
+    if (failed) return detection;
+    const mark: Mark = { kind: 'evasion', at: event.time, label: verdict.label, ...(event.user !== undefined && { user: event.user }), ...(host !== undefined && { host }) };
+    const work = activity.nearest(['capture'], event.time, this.windowMs, host);
+    if (work) correlate(detection, relation(mark, work), work);
+    activity.mark(mark, this.windowMs);
+    return detection;
   }
 }

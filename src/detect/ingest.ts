@@ -48,6 +48,8 @@ export interface SenderCount {
   /** Lines the pre-filter kept that could not be read, and why the last one could not. */
   parseErrors?: number;
   lastParseError?: string;
+  /** Of `messages`, the TACACS+ accounting records (the rest is syslog): each has its own rhythm (silence watch). */
+  accounting?: number;
 }
 
 export class Ingest implements SyslogSink {
@@ -132,7 +134,8 @@ export class Ingest implements SyslogSink {
 
   /** A TACACS+ accounting record capwatch received itself (already stored), from the device at `sender`. */
   accounting(rec: DeviceRecord, raw: string, sender: string, receivedAtMs: number): Detection[] | undefined {
-    this.tally(sender);
+    const counted = this.tally(sender);
+    if (counted !== undefined) counted.accounting = (counted.accounting ?? 0) + 1;
     const hostname = this.hostnames.get(sender);
     rec.device = hostname === undefined ? { address: sender } : { address: sender, hostname };
     return this.record(rec, ACCOUNTING_MESSAGE, raw, sender, 'tacacs', new Date(receivedAtMs));

@@ -23,6 +23,11 @@ export class CollectorNetworks {
   contains(ip: string): boolean {
     return this.nets.some((c) => cidrContains(c, ip));
   }
+
+  /** How many networks are listed (none: nothing can be told apart). */
+  get size(): number {
+    return this.nets.length;
+  }
 }
 
 export interface SeverityInput {
@@ -83,8 +88,8 @@ function tradecraftOf(i: SeverityInput): string[] {
 
 export function assessSeverity(i: SeverityInput, collectors: CollectorNetworks): Assessment {
   const facts: Record<string, string> = {};
-  // Listing, removing and rules from elsewhere (action none: no capture or mirror changed) keep the rule's level.
-  if (i.kind === 'removal' || i.kind === 'recon' || i.action === 'none') return { severity: i.level, tradecraft: [], facts };
+  // Listing, removing, evasion and rules from elsewhere (action none: no capture or mirror changed) keep the rule's level.
+  if (i.kind === 'removal' || i.kind === 'recon' || i.kind === 'evasion' || i.action === 'none') return { severity: i.level, tradecraft: [], facts };
   let severity = i.level;
 
   if (i.action === 'export' && i.facts.url !== undefined && isRemoteUrl(i.facts.url)) severity = 'critical';

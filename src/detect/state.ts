@@ -8,6 +8,7 @@
 // IOS XR and Junos edit a candidate configuration: their lines change a copy of the device's state, which becomes
 // what the device is believed to run at `commit` and is thrown away at `rollback` / `abort`.
 import type { DetectionKind } from '../types.js';
+import { DeviceActivity, type DeviceActivityJSON } from './activity.js';
 import type { RuleAction } from './sigma/types.js';
 import { MIRROR_SESSION_TYPES, type SessionType } from './session-types.js';
 import { isRemoteUrl } from './urls.js';
@@ -77,6 +78,8 @@ export interface DeviceMirrorView {
   /** By `filePath()` of the file. */
   readonly files: ReadonlyMap<string, Readonly<CaptureFileState>>;
   readonly lastChange: Date;
+  /** Recent capture/mirror work and evasion on the device, for correlation (see activity.ts). */
+  readonly activity?: Readonly<DeviceActivity>;
   toJSON(): DeviceMirrorJSON;
 }
 
@@ -89,6 +92,7 @@ export interface DeviceMirrorJSON {
   files?: CaptureFileState[];
   aliases?: AliasState[];
   eemVariables?: EemVariableState[];
+  activity?: DeviceActivityJSON;
 }
 
 /** What a detection tells the state. */
@@ -125,7 +129,10 @@ export interface MirrorStateLimits {
   maxObjectsPerDevice?: number;
   /** Sources, destinations or interfaces per object; also capture files, aliases and EEM variables per device. */
   maxEntries?: number;
-  /** An alias or an EEM variable was learned or forgotten: state no detection reported changed (so it is saved). */
+  /**
+   * An alias or an EEM variable was learned or forgotten, or the device's activity changed (a log destination learned,
+   * a silence): state no detection reported changed (so it is saved).
+   */
   onChange?: (address: string, at: Date) => void;
 }
 
@@ -190,6 +197,7 @@ class DeviceMirrors implements DeviceMirrorView {
   readonly aliases = new Map<string, AliasState>();
   /** By `applet NUL variable`. */
   readonly eemVariables = new Map<string, EemVariableState>();
+  activity?: DeviceActivity;
   constructor(
     readonly address: string,
     public lastChange: Date,
@@ -200,6 +208,7 @@ class DeviceMirrors implements DeviceMirrorView {
   }
 
   toJSON(): DeviceMirrorJSON {
+    const activity = this.activity && !this.activity.empty ? { activity: this.activity.toJSON() } : {};
     return {
       address: this.address,
       lastChange: this.lastChange,
@@ -208,6 +217,7 @@ class DeviceMirrors implements DeviceMirrorView {
       files: [...this.files.values()],
       aliases: [...this.aliases.values()],
       eemVariables: [...this.eemVariables.values()],
+      ...activity,
     };
   }
 }
@@ -307,6 +317,20 @@ export class MirrorState {
     return [...this.byDevice.values()];
   }
 
+  /** The device's recent activity, to read and record correlation marks in (created on first use). */
+  activity(address: string, time: Date): DeviceActivity {
+    const d = this.existing(address) ?? this.device(address, time);
+    // Recently used, without changing when its captures or sessions last changed.
+    this.byDevice.delete(d.address);
+    this.byDevice.set(d.address, d);
+    return (d.activity ??= new DeviceActivity());
+  }
+
+  /** The device's activity changed without a detection that would have it saved. */
+  activityChanged(address: string, at: Date): void {
+    this.onChange?.(address, at);
+  }
+
   /** The device's uncommitted candidate, when one is waiting: what a commit would make active. */
   candidate(address: string): DeviceMirrorView | undefined {
     return this.candidates.get(address);
@@ -330,9 +354,12 @@ export class MirrorState {
     const candidate = this.candidates.get(address);
     if (!candidate) return [];
     this.candidates.delete(address);
-    const changes = differences(this.byDevice.get(address), candidate);
+    const active = this.byDevice.get(address);
+    const changes = differences(active, candidate);
     if (changes.length === 0) return [];
     candidate.lastChange = time;
+    // Recent activity (correlation marks, log destinations) is the device's own, not part of its configuration.
+    if (active?.activity) candidate.activity = active.activity;
     this.byDevice.delete(address);
     this.byDevice.set(address, candidate);
     if (this.byDevice.size > this.maxDevices) {
@@ -684,6 +711,8 @@ export class MirrorState {
       const eem = toEemVariable(v);
       if (eem) remember(d.eemVariables, `${eem.applet}\0${eem.name}`, eem, this.maxEntries);
     }
+    const activity = DeviceActivity.from(o.activity);
+    if (activity) d.activity = activity;
     this.byDevice.delete(d.address);
     this.byDevice.set(d.address, d);
     if (this.byDevice.size > this.maxDevices) this.byDevice.delete(this.byDevice.keys().next().value!);

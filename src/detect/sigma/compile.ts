@@ -187,17 +187,32 @@ export function assembleRule(header: RuleHeader, body: RuleBody, file: string): 
   };
 }
 
-/** A capwatch rule: one with a `capwatch:` section naming its kind and lifecycle action, tagged attack.t1040. */
+/**
+ * Capture and mirroring are T1040 (Network Sniffing); an evasion rule names the technique it detects instead (ATT&CK
+ * v19: T1690 Prevent Command History Logging, T1685 Disable or Modify Tools, T1070.003 / .004 Indicator Removal).
+ */
+function checkTechniques(techniques: readonly string[], kind: DetectionKind): void {
+  if (kind !== 'evasion') {
+    if (!techniques.includes('T1040')) throw new Error("field 'tags' must include attack.t1040");
+  } else if (!techniques.some((t) => t !== 'T1040')) {
+    throw new Error("field 'tags' must include the ATT&CK technique the evasion is (e.g. attack.t1690), not attack.t1040");
+  }
+}
+
+/**
+ * A capwatch rule: one with a `capwatch:` section naming its kind and lifecycle action, tagged attack.t1040 (an
+ * evasion: tagged with its own technique).
+ */
 export function compileRule(docIn: unknown, file: string): Rule {
   if (typeof docIn !== 'object' || docIn === null || Array.isArray(docIn)) throw new Error('the file is not a YAML map');
   const doc = docIn as Record<string, unknown>;
   const header = ruleHeader(doc);
-  if (!header.tags.some((t) => t.toLowerCase() === 'attack.t1040')) throw new Error("field 'tags' must include attack.t1040");
   const cw = map(doc.capwatch, 'capwatch');
   const kind = cw.kind;
   if (typeof kind !== 'string' || !(KINDS as readonly string[]).includes(kind)) {
     throw new Error(cw.kind === undefined ? "missing field 'capwatch.kind'" : `field 'capwatch.kind' must be one of ${KINDS.join(', ')}`);
   }
+  checkTechniques(header.techniques, kind as DetectionKind);
   const action = cw.action;
   if (typeof action !== 'string' || !(ACTIONS as readonly string[]).includes(action)) {
     throw new Error(cw.action === undefined ? "missing field 'capwatch.action'" : `field 'capwatch.action' must be one of ${ACTIONS.join(', ')}`);

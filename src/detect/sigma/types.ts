@@ -33,6 +33,9 @@ export { DETECTION_KINDS as KINDS } from '../../types.js';
  * mirror sessions: session (submode entered / session declared), source, destination, enable (`no shutdown`),
  *           shutdown, erspan-id, origin, remote-vlan (a VLAN made RSPAN-capable);
  * both: remove; and recon (listing captures/sessions);
+ * evasion: impair (logging or accounting turned off or narrowed), unlog (a log or accounting destination removed; its
+ *           positive form, which names the destination added, only teaches the device's destinations and never
+ *           alerts), erase (logs cleared, capture files deleted);
  * candidate configurations (IOS XR, Junos): commit (the candidate takes effect), discard (`rollback`, `abort`: it never
  *           does). Neither makes a detection unless capture or mirror changes were waiting.
  * none: a command worth an alert that changes no capture or mirror (the action of Sigma rules written without a
@@ -57,6 +60,9 @@ export const ACTIONS = [
   'remote-vlan',
   'remove',
   'recon',
+  'impair',
+  'unlog',
+  'erase',
   'commit',
   'discard',
   'none',
