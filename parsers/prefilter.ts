@@ -1,6 +1,8 @@
 // The pre-filter every received line meets before any parsing. It keys on exact message tags and markers,
 // never on the words "monitor" or "capture" (`ip flow monitor`, `terminal monitor`, NetFlow `for monitor FM`
 // are everywhere). A false positive costs one parse; a false negative loses a command, so it errs on keeping.
+import { FORTIOS_CONFIG_MARKERS } from './messages/fortios.js';
+import { PANOS_MARKERS } from './messages/panos.js';
 
 /** What the pre-filter keys on (exported so the pipeline and docs can show it). */
 export const PREFILTER_KEYS = {
@@ -23,6 +25,8 @@ export const PREFILTER_KEYS = {
   asaIds: ['111008', '111009', '111010'],
   /** Lines without a `%` tag: ISE and Junos. */
   markers: ['CISE_TACACS_Accounting', 'UI_CMDLINE_READ_LINE'],
+  /** FortiGate configuration-change events and PAN-OS CONFIG / audit logs (no `%` tag either). */
+  firewallMarkers: [...FORTIOS_CONFIG_MARKERS, ...PANOS_MARKERS],
   /** tac_plus / tac_plus-ng accounting files (TAB-separated, or tacacsgui's `|!|`), kept with a start / stop / update column. */
   accountingMarkers: ['task_id=', '\t', '|!|'],
   accountingTypes: ['stop', 'start', 'update'],
@@ -54,6 +58,7 @@ export function mayCarryCommand(line: string): boolean {
   // short header, while a command that quotes a tag (`cmd=show log | i %LINK-3-UPDOWN`) is still kept.
   const end = tag === NO_TAG ? line.length : tag;
   for (const m of K.markers) if (includesBefore(line, m, end)) return true;
+  for (const m of K.firewallMarkers) if (includesBefore(line, m, end)) return true;
   for (const m of K.accountingMarkers) if (includesBefore(line, m, end)) return includesAny(line, K.accountingTypes);
   for (const m of K.nxosLocalLog) if (includesBefore(line, m, end)) return true;
   return false;

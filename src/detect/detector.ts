@@ -65,7 +65,9 @@ function kindOf(rule: Rule, session?: Readonly<SessionState>): DetectionKind {
   return session.type === 'span' ? rule.kind : session.type === 'rspan' ? 'rspan' : 'erspan';
 }
 
-const SESSION_MODE = /^monitor session /i;
+// Where a mirror is configured in a submode and stays off until switched on: NX-OS and ERSPAN `monitor session`,
+// FortiOS switch interfaces (`set span enable`).
+const SESSION_MODE = /^(?:monitor session |config system (?:switch-interface|virtual-switch)$)/i;
 const SNIFFER = /ethanalyzer|tcpdump|tshark|dumpcap/i;
 
 function inSessionSubmode(context: readonly string[]): boolean {
@@ -89,6 +91,8 @@ function why({ rule, event, facts: f, session, outsideCollectors }: WhyInput): s
   switch (rule.action) {
     case 'define':
       return `Packet capture ${cap} was set up on ${dev}; once started it records the traffic it selects${f.filter ? ` (${f.filter})` : ''}.`;
+    case 'define-start':
+      return `Packet capture ${cap} was set up on ${dev} and records at once the traffic it selects${f.interfaces ? ` on ${f.interfaces}` : ''}${f.filter ? ` (${f.filter})` : ''}.`;
     case 'start':
       return `Packet capture ${cap} started on ${dev}: the device is now recording traffic${f.interfaces ? ` on ${f.interfaces}` : ''}.`;
     case 'stop':

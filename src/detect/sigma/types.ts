@@ -28,6 +28,7 @@ export { DETECTION_KINDS as KINDS } from '../../types.js';
 /**
  * The lifecycle effect of a rule hit (`capwatch.action`), which drives the capture/mirror state:
  * captures: define, start, stop, clear, export, run (a foreground capture: ethanalyzer, tcpdump; no lasting object),
+ *           define-start (a named capture that records from the moment it is defined: ASA `capture NAME interface …`),
  *           automate (an EEM applet that will run a capture/mirror command);
  * mirror sessions: session (submode entered / session declared), source, destination, enable (`no shutdown`),
  *           shutdown, erspan-id, origin, remote-vlan (a VLAN made RSPAN-capable);
@@ -40,6 +41,7 @@ export const ACTIONS = [
   'clear',
   'export',
   'run',
+  'define-start',
   'automate',
   'session',
   'source',
