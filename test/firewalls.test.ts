@@ -191,11 +191,14 @@ describe('rules: what fires, what stays quiet (vendor false friends)', () => {
     ['capture-traffic', ASA],
     ['show running-config capture', ASA],
     ['clear configure capture', ASA],
+    // `show run capture` output pasted as text
+    ['description capture cap1 interface inside match tcp any any eq 49', { ...ASA, context: ['interface GigabitEthernet0/1'] }],
+    ['access-list CAP-NOTES remark capture cap1 interface inside', ASA],
+    ['name 10.1.1.10 cap-host description capture cap1 interface inside', ASA],
     ['copy running-config tftp://203.0.113.9/fw01.cfg', ASA],
     // a packet-flow trace of the firewall's decisions records no traffic
     ['diagnose debug flow filter addr 10.1.1.1', FGT],
     ['diagnose debug flow show iprope enable', FGT],
-    ['diagnose debug flow trace start 100', FGT],
     ['diagnose debug enable', FGT],
     ['diagnose sys session list', FGT],
     ['set ips-sniffer-mode enable', { ...FGT, context: ['config system interface', 'edit port3'] }],
@@ -210,6 +213,14 @@ describe('rules: what fires, what stays quiet (vendor false friends)', () => {
       expect(first(command, o).map((d) => `${d.kind}/${d.severity}`).filter((s) => !s.endsWith('/low'))).toEqual([]);
     });
   }
+
+  it('FortiOS: a packet-flow trace is noted as low reconnaissance, its filter and display settings not at all', () => {
+    // the command sequence of Fortinet's "Debugging the packet flow" (docs.fortinet.com … /54688)
+    const out = detectAll(
+      ['diag debug flow filter addr 203.160.224.97', 'diag debug flow show function-name enable', 'diag debug flow trace start 100', 'diag debug enable'].map((c) => ev(c, FGT)),
+    );
+    expect(out.map((ds) => ds.map((d) => `${d.kind}/${d.severity}`))).toEqual([[], [], ['recon/low'], []]);
+  });
 
   it('tradecraft: ASA match on TACACS+, FortiOS BPF on LDAP, PAN-OS filter on Kerberos', () => {
     expect(first('capture cap1 interface inside match tcp any any eq 49', ASA)[0]!.tradecraft).toEqual(['capture targets TACACS+ (TCP 49)']);

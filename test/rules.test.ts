@@ -104,6 +104,7 @@ const CASES: Record<string, [CommandEvent, CommandEvent]> = {
   asa_capture_exported: [ev('copy /pcap capture:cap1 tftp://203.0.113.9/cap1.pcap', ASA), ev('copy running-config tftp://203.0.113.9/fw01.cfg', ASA)],
   asa_capture_listed: [ev('show capture', ASA), ev('show capture-traffic', ASA)],
   fortios_sniffer_packet: [ev("diagnose sniffer packet any 'port 49' 6 0 l", FGT), ev('diagnose debug flow filter addr 10.1.1.1', FGT)],
+  fortios_debug_flow_trace: [ev('diagnose debug flow trace start 100', FGT), ev('diagnose debug flow filter addr 10.1.1.1', FGT)],
   fortios_span_enabled: [ev('set span enable; set span-dest-port port6', FGT_SWITCH), ev('set span enable', { ...FGT, context: ['config system interface', 'edit port5'] })],
   fortios_span_disabled: [ev('set span disable', FGT_SWITCH), ev('set span enable', FGT_SWITCH)],
   fortios_span_source: [ev('set span-source-port port5; set span-direction both', FGT_SWITCH), ev('set span-dest-port port6', FGT_SWITCH)],
