@@ -1,8 +1,8 @@
 // Firewalls (Cisco ASA / FTD, Fortinet FortiOS, Palo Alto PAN-OS): their log formats read into DeviceRecords, kept by
 // the pre-filter, judged by the rules and followed by the capture / mirror state, and the whole way through the real
 // CLI (`capwatch replay --json`) and service. Inputs: fixtures/logs/{asa-capture-audit,fortios-config-events,
-// panos-config-audit}.log (each names its sources; the lines marked SYNTHESISED follow a cited real line's shape), the
-// real ASA `show capture` outputs in fixtures/show, and the vendors' documented CLI syntax.
+// fortios-tacacs-accounting,panos-config-audit}.log (each names its sources; the lines marked SYNTHESISED follow a
+// cited real line's shape), the real ASA `show capture` outputs in fixtures/show, and the vendors' documented syntax.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -26,6 +26,7 @@ const rules = loadRules([join(ROOT, 'rules')]);
 const ASA_LOG = 'asa-capture-audit.log';
 const FGT_LOG = 'fortios-config-events.log';
 const PAN_LOG = 'panos-config-audit.log';
+const FGT_TACACS_LOG = 'fortios-tacacs-accounting.log';
 
 function extract(line: string): DeviceRecord | ParseFailure | null {
   const m = parseSyslog(line, new Date('2026-12-04T12:00:00Z'));
@@ -145,7 +146,7 @@ describe('PAN-OS CONFIG and audit logs', () => {
 
 describe('pre-filter', () => {
   it('keeps every firewall fixture line that carries a command, drops their chatter', () => {
-    for (const name of [ASA_LOG, FGT_LOG, PAN_LOG]) {
+    for (const name of [ASA_LOG, FGT_LOG, FGT_TACACS_LOG, PAN_LOG]) {
       for (const line of logLines(name)) {
         const r = extract(line);
         if (r !== null && !isParseFailure(r)) expect(mayCarryCommand(line), line).toBe(true);
@@ -220,6 +221,7 @@ describe('rules: what fires, what stays quiet (vendor false friends)', () => {
       ['diag debug flow filter addr 203.160.224.97', 'diag debug flow show function-name enable', 'diag debug flow trace start 100', 'diag debug enable'].map((c) => ev(c, FGT)),
     );
     expect(out.map((ds) => ds.map((d) => `${d.kind}/${d.severity}`))).toEqual([[], [], ['recon/low'], []]);
+    expect(out[2]![0]!.why).toBe("A packet-flow trace ran on FGT-EDGE: it shows how the device handles the flow it selects (route, policy, NAT), not the packets' contents.");
   });
 
   it('tradecraft: ASA match on TACACS+, FortiOS BPF on LDAP, PAN-OS filter on Kerberos', () => {
@@ -326,6 +328,14 @@ describe('capwatch replay --json on the firewall fixtures', () => {
       ['FGT-EDGE', 'mallory', 'span', 'high'],
     ]);
     expect(out.every((d) => d.facts.session === 'Test')).toBe(true);
+  });
+
+  it('FortiOS over TACACS+ accounting: the command from reason; the sniffer on TACACS+ critical, the flow trace low', () => {
+    const out = replay(FGT_TACACS_LOG).map((d) => [d.device, d.user, d.kind, d.severity, d.command]);
+    expect(out).toEqual([
+      ['192.0.2.2', 'mallory', 'recon', 'low', 'diagnose debug flow trace start 100'],
+      ['192.0.2.2', 'mallory', 'capture', 'critical', "diagnose sniffer packet any 'port 49' 6 0 l"],
+    ]);
   });
 
   it('PAN-OS: the web UI capture on TACACS+ traffic, critical once on', () => {

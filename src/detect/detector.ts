@@ -135,6 +135,8 @@ function why({ rule, event, facts: f, session, outsideCollectors }: WhyInput): s
       return f.part ? `A ${f.part} was removed from mirror session ${s} on ${dev}.` : `Mirror session ${s} was removed from ${dev}.`;
     case 'recon':
       return `Someone listed the captures or mirror sessions on ${dev}, which often comes before setting one up or checking that one still runs.`;
+    case 'trace':
+      return `A packet-flow trace ran on ${dev}: it shows how the device handles the flow it selects (route, policy, NAT), not the packets' contents.`;
   }
 }
 

@@ -32,7 +32,8 @@ export { DETECTION_KINDS as KINDS } from '../../types.js';
  *           automate (an EEM applet that will run a capture/mirror command);
  * mirror sessions: session (submode entered / session declared), source, destination, enable (`no shutdown`),
  *           shutdown, erspan-id, origin, remote-vlan (a VLAN made RSPAN-capable);
- * both: remove; and recon (listing captures/sessions).
+ * both: remove; and recon (listing captures/sessions); trace (a packet-flow trace: the device's decisions, not the
+ * packets: FortiOS `diagnose debug flow trace start`).
  */
 export const ACTIONS = [
   'define',
@@ -53,6 +54,7 @@ export const ACTIONS = [
   'remote-vlan',
   'remove',
   'recon',
+  'trace',
 ] as const;
 export type RuleAction = (typeof ACTIONS)[number];
 
