@@ -25,8 +25,12 @@ export const PREFILTER_KEYS = {
   asaIds: ['111008', '111009', '111010'],
   /** Lines without a `%` tag: ISE and Junos. */
   markers: ['CISE_TACACS_Accounting', 'UI_CMDLINE_READ_LINE'],
-  /** FortiGate configuration-change events and PAN-OS CONFIG / audit logs (no `%` tag either). */
-  firewallMarkers: [...FORTIOS_CONFIG_MARKERS, ...PANOS_MARKERS],
+  /** FortiGate configuration-change events and PAN-OS CONFIG / audit logs (no `%` tag either), each looked for only
+   * when the line has the part all of its markers share (`logid=`; a comma), so chatter pays one scan for each. */
+  fortiosGate: 'logid=',
+  fortiosMarkers: FORTIOS_CONFIG_MARKERS,
+  panosGate: ',',
+  panosMarkers: PANOS_MARKERS,
   /** tac_plus / tac_plus-ng accounting files (TAB-separated, or tacacsgui's `|!|`), kept with a start / stop / update column. */
   accountingMarkers: ['task_id=', '\t', '|!|'],
   accountingTypes: ['stop', 'start', 'update'],
@@ -58,7 +62,8 @@ export function mayCarryCommand(line: string): boolean {
   // short header, while a command that quotes a tag (`cmd=show log | i %LINK-3-UPDOWN`) is still kept.
   const end = tag === NO_TAG ? line.length : tag;
   for (const m of K.markers) if (includesBefore(line, m, end)) return true;
-  for (const m of K.firewallMarkers) if (includesBefore(line, m, end)) return true;
+  if (firstBefore(line, K.fortiosGate, end)) for (const m of K.fortiosMarkers) if (includesBefore(line, m, end)) return true;
+  if (firstBefore(line, K.panosGate, end)) for (const m of K.panosMarkers) if (includesBefore(line, m, end)) return true;
   for (const m of K.accountingMarkers) if (includesBefore(line, m, end)) return includesAny(line, K.accountingTypes);
   for (const m of K.nxosLocalLog) if (includesBefore(line, m, end)) return true;
   return false;
@@ -67,6 +72,13 @@ export function mayCarryCommand(line: string): boolean {
 /** True when `needle` occurs wholly within line[0, end): a backward search from `end`, so no scan past it. */
 function includesBefore(line: string, needle: string, end: number): boolean {
   return end >= needle.length && line.lastIndexOf(needle, end - needle.length) >= 0;
+}
+
+/** includesBefore for a needle chatter seldom has: a forward indexOf, which V8 runs about three times faster than a
+ * backward lastIndexOf over a Cisco header; the first occurrence is before `end` when any is. */
+function firstBefore(line: string, needle: string, end: number): boolean {
+  const at = line.indexOf(needle);
+  return at >= 0 && at + needle.length <= end;
 }
 
 const COMMAND_TAG = -2;

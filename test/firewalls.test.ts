@@ -154,6 +154,9 @@ describe('pre-filter', () => {
     }
     expect(mayCarryCommand(logLine(FGT_LOG, 'subtype=sniffer'))).toBe(false);
     expect(mayCarryCommand(logLine(FGT_LOG, 'Admin logout successful'))).toBe(false);
+    // a Cisco-looking tag inside an attribute value, after the marker, hides nothing
+    const span = logLine(FGT_LOG, 'span[disable->enable]');
+    expect(mayCarryCommand(span.replace('span[disable->enable]', 'alias[->%LINK-3-UPDOWN: up]span[disable->enable]'))).toBe(true);
     // PAN-OS TRAFFIC, FortiGate traffic: no log-type or logid marker
     expect(mayCarryCommand('1,2023/10/04 08:52:10,007058000248010,TRAFFIC,end,2561,2023/10/04 08:52:10,10.0.0.1,8.8.8.8')).toBe(false);
     expect(mayCarryCommand('date=2019-05-10 time=11:37:47 logid="0000000013" type="traffic" subtype="forward" level="notice"')).toBe(false);
