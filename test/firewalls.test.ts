@@ -251,6 +251,9 @@ describe('capture and mirror state', () => {
     expect(d.state.get('192.0.2.1')!.captures.get('cap1')).toMatchObject({ active: true, interfaces: ['inside'], filter: 'match tcp any any eq 49' });
     detectAll([ev('no capture cap1', ASA)], d);
     expect(d.state.get('192.0.2.1')!.captures.size).toBe(0);
+    // `/all` names every buffer, not a capture to believe in
+    expect(detectAll([ev('clear capture /all', ASA)], d)[0]!.map((x) => `${x.kind}/${x.severity}`)).toEqual(['capture/low']);
+    expect([...d.state.get('192.0.2.1')!.captures.keys()]).toEqual([]);
     expect(out[0]![0]!.why).toBe('Packet capture cap1 was set up on fw01 and records at once the traffic it selects on inside (match tcp any any eq 49).');
   });
 
