@@ -17,14 +17,19 @@ export const PREFILTER_KEYS = {
     'VSHD-5-VSHD_SYSLOG_CONFIG_I',
     'ACCOUNTING-6-CMD',
     'INTERACT-6-UI_CMDLINE_READ_LINE',
+    'RITE-5-ACTIVATE',
+    'SYS-5-CONFIG_E',
+    'CONFIG-6-DB_COMMIT',
   ],
   /** NX-OS sudo lines, kept only with `COMMAND=` (bash-shell commands). */
   sudoTag: 'AUTHPRIV-5-SYSTEM_MSG',
   /** ASA command audit `%ASA-n-ID` (also `%PIX-`, `%FTD-`). */
   asaPrefixes: ['ASA-', 'PIX-', 'FTD-'],
   asaIds: ['111008', '111009', '111010'],
-  /** Lines without a `%` tag: ISE and Junos. */
-  markers: ['CISE_TACACS_Accounting', 'UI_CMDLINE_READ_LINE'],
+  /** Lines without a `%` tag: ISE and Junos (commands, and the commits that make them take effect). */
+  markers: ['CISE_TACACS_Accounting', 'UI_CMDLINE_READ_LINE', 'UI_COMMIT'],
+  /** Linux sudo lines (SONiC, Cumulus, Junos Evolved): `COMMAND=` with the `sudo` app name before it. */
+  sudo: { marker: 'COMMAND=', app: ' sudo' },
   /** FortiGate configuration-change events and PAN-OS CONFIG / audit logs (no `%` tag either), each looked for only
    * when the line has the part all of its markers share (`logid=`; a comma), so chatter pays one scan for each. */
   fortiosGate: 'logid=',
@@ -62,6 +67,8 @@ export function mayCarryCommand(line: string): boolean {
   // short header, while a command that quotes a tag (`cmd=show log | i %LINK-3-UPDOWN`) is still kept.
   const end = tag === NO_TAG ? line.length : tag;
   for (const m of K.markers) if (includesBefore(line, m, end)) return true;
+  const sudoCommand = end >= K.sudo.marker.length ? line.lastIndexOf(K.sudo.marker, end - K.sudo.marker.length) : -1;
+  if (sudoCommand > 0 && line.lastIndexOf(K.sudo.app, sudoCommand) >= 0) return true;
   if (firstBefore(line, K.fortiosGate, end)) for (const m of K.fortiosMarkers) if (includesBefore(line, m, end)) return true;
   if (firstBefore(line, K.panosGate, end)) for (const m of K.panosMarkers) if (includesBefore(line, m, end)) return true;
   for (const m of K.accountingMarkers) if (includesBefore(line, m, end)) return includesAny(line, K.accountingTypes);

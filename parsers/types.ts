@@ -1,6 +1,6 @@
 // Records produced by the pure parsers. Nothing here knows about sockets, clocks or storage.
 
-export type Platform = 'ios' | 'iosxe' | 'nxos' | 'asa' | 'eos' | 'junos' | 'fortios' | 'panos';
+export type Platform = 'ios' | 'iosxe' | 'nxos' | 'asa' | 'eos' | 'junos' | 'iosxr' | 'fortios' | 'panos';
 
 /** What a parser could not understand. Parsers return this instead of throwing. */
 export interface ParseFailure {
@@ -65,6 +65,7 @@ export type RecordOrigin =
   | 'asa' // %ASA-x-111008/111009/111010
   | 'eos-accounting' // Arista Aaa: %ACCOUNTING-6-CMD
   | 'junos-cli' // Junos UI_CMDLINE_READ_LINE
+  | 'sudo' // a Linux sudo line (`sudo[PID]: user : TTY=… ; COMMAND=…`): SONiC, Cumulus, Junos Evolved shells
   | 'fortios-config' // FortiGate event log 0100044546 / 0100044547 (a configuration change)
   | 'panos-config' // PAN-OS CONFIG log (a configuration change)
   | 'panos-audit' // PAN-OS audit log (an operational command, from the web UI or the CLI)
@@ -78,9 +79,13 @@ export type RecordOrigin =
  *  - `config-end`: the operator left config mode (`%SYS-5-CONFIG_I`, `CONFIG_P`, `VSHD_SYSLOG_CONFIG_I`)
  *  - `capture-point`: `%BUFCAP-6-CREATE|ENABLE|DISABLE` (`capturePoint` set, no user)
  *  - `session-end`: an accounting/exec session closed (`shell terminated`, STOP without cmd)
+ *  - `notification`: another device message about copying traffic (`%RITE-5-ACTIVATE`), no user; its body is read
+ *  - `config-start`: the operator entered configuration mode (EOS `%SYS-5-CONFIG_E`)
+ *  - `commit`: a candidate configuration was committed (IOS XR `%MGBL-CONFIG-6-DB_COMMIT`, Junos `UI_COMMIT`,
+ *    `UI_COMMIT_COMPLETED`); `command` holds the message text
  */
 export interface DeviceRecord {
-  type: 'command' | 'config-end' | 'capture-point' | 'session-end';
+  type: 'command' | 'config-end' | 'capture-point' | 'session-end' | 'notification' | 'config-start' | 'commit';
   origin: RecordOrigin;
   platform?: Platform;
   user?: string;
@@ -107,4 +112,6 @@ export interface DeviceRecord {
   privLevel?: number;
   /** The record's `timezone` attribute, as sent. */
   timezone?: string;
+  /** A device notification's message name when it has no Cisco tag (Junos `UI_COMMIT_COMPLETED`). */
+  notification?: string;
 }

@@ -19,7 +19,7 @@ import { startHttp, type HttpServer } from './api/server.js';
 import type { Config } from './config.js';
 import { ContextTracker } from './detect/context.js';
 import { Detector } from './detect/detector.js';
-import { loadFilters, loadRules } from './detect/sigma/load.js';
+import { loadFilters, loadRuleSet, type SkippedRule } from './detect/sigma/load.js';
 import { ApprovalIndex, type Approval } from './detect/expected/approvals.js';
 import { compileWindows } from './detect/expected/config.js';
 import type { DeviceDirectory } from './detect/expected/devices.js';
@@ -86,6 +86,15 @@ export function ruleDirs(config: Config): string[] {
   return [...(config.detection.builtinRules ? [builtinRulesDir] : []), ...config.detection.rules];
 }
 
+/** Sigma rules that cannot run on what capwatch receives are not an error, but the operator hears of them. */
+function logSkipped(log: Logger, skipped: readonly SkippedRule[]): void {
+  if (skipped.length === 0) return;
+  const byReason = new Map<string, number>();
+  for (const s of skipped) byReason.set(s.reason, (byReason.get(s.reason) ?? 0) + 1);
+  const reasons = Object.fromEntries([...byReason].sort((a, b) => b[1] - a[1]).slice(0, 10));
+  log.warn({ skipped: skipped.length, reasons }, 'Sigma rules skipped: they cannot run on what capwatch receives (capwatch rules lists each and why)');
+}
+
 /**
  * The detection half of the app, shared by `serve` and `replay`: rules, and the expected work (filters, windows,
  * approvals from the store when there is one) that marks their hits.
@@ -95,21 +104,24 @@ export function buildDetection(
   metrics: Metrics,
   log: Logger,
   onDetections: (d: Detection[]) => void,
-  opts: { approvals?: readonly Approval[]; directory?: DeviceDirectory } = {},
+  opts: { approvals?: readonly Approval[]; directory?: DeviceDirectory; onStateChange?: (address: string, at: Date) => void } = {},
 ) {
-  const rules = loadRules(ruleDirs(config));
+  const { rules, skipped } = loadRuleSet(ruleDirs(config));
+  logSkipped(log, skipped);
   const expected = new ExpectedWork({
     filters: loadFilters(config.detection.filters, rules),
     windows: compileWindows(config.expected).windows,
     approvals: new ApprovalIndex(opts.approvals ?? []),
     ...(opts.directory && { directory: opts.directory }),
   });
-  const detector = new Detector({ rules, collectors: config.detection.collectors, expected, limits: { onEvict: () => metrics.evictions.inc({ cache: 'mirror-state' }) } });
+  const detector = new Detector({ rules, collectors: config.detection.collectors, expected, limits: { onEvict: () => metrics.evictions.inc({ cache: 'mirror-state' }), ...(opts.onStateChange && { onChange: opts.onStateChange }) } });
+  const contexts = new ContextTracker({ onEvict: () => metrics.evictions.inc({ cache: 'config-sessions' }) });
+  metrics.watchCache('config-sessions', () => contexts.size);
   const ingest = new Ingest({
     metrics,
     warn: new RateLimitedLog(log),
     detector,
-    contexts: new ContextTracker({ onEvict: () => metrics.evictions.inc({ cache: 'config-sessions' }) }),
+    contexts,
     eemApplets: config.detection.eemApplets,
     onDetections,
   });
@@ -135,6 +147,7 @@ export function buildAlerting(config: Config, store: Store, log: Logger, metrics
     onSaved: (update) => notifier.enqueue(update),
     onEvict: (cache) => metrics.evictions.inc({ cache }),
   });
+  metrics.watchCache('incidents', () => book.cached);
   return { notifier, book };
 }
 
@@ -212,7 +225,8 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
         // Mirror state is per sending address: a hostname can be shared or change, the address it reports from cannot.
         if (event) changedState.set(event.device.address, event.receivedAt);
       },
-      { approvals: approvalsInForce(), directory },
+      // An alias or EEM variable learned without a detection is device state too.
+      { approvals: approvalsInForce(), directory, onStateChange: (address, at) => changedState.set(address, at) },
     );
     const expected = detector.expected!;
     const reloadApprovals = () => expected.setApprovals(new ApprovalIndex(approvalsInForce()));
@@ -448,12 +462,13 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       ...(poller && { poller }),
       async reload(next) {
         // Everything that can fail is read first: a rule or filter that does not load leaves all as it was.
-        const rules = loadRules(ruleDirs(next));
+        const { rules, skipped } = loadRuleSet(ruleDirs(next));
         const filters = loadFilters(next.detection.filters, rules);
         const windows = compileWindows(next.expected).windows;
         const needRestart: string[] = RESTART_KEYS.filter((k) => JSON.stringify(pick(current, k)) !== JSON.stringify(pick(next, k)));
         if (Boolean(poller) !== Boolean(next.inventory)) needRestart.push('inventory');
         detector.setRules(rules, next.detection.collectors);
+        logSkipped(log, skipped);
         expected.setFilters(filters);
         expected.setWindows(windows);
         ingest.setEemApplets(next.detection.eemApplets);

@@ -14,7 +14,7 @@ import { packageVersion } from './paths.js';
 import { inspect, INSPECT_PLATFORMS, isInspectPlatform } from './commands/inspect.js';
 import { notifyTest } from './alerts/notify/test-command.js';
 import { replay } from './commands/replay.js';
-import { listRules } from './commands/rules.js';
+import { exportRules, listRules } from './commands/rules.js';
 import { sweepCommand } from './commands/sweep.js';
 
 interface Command {
@@ -100,18 +100,28 @@ Exit status: 0 when the files were read (whatever was found), 2 when a file cann
   },
   rules: {
     summary: 'list the detection rules that would be loaded (checks them too)',
-    usage: `capwatch rules [--config FILE]
+    usage: `capwatch rules [--config FILE] [--export sigma [--out DIR]]
 
 Loads the built-in rules and any configured rule directories, reports the first rule that fails to load, and lists
-each rule's id, level, kind and title.
+each rule's id, level, kind and title; then the Sigma rules written without a capwatch: section (SigmaHQ's) that were
+mapped onto capwatch's events and how, and those skipped with the reason.
 
 Options:
   -c, --config FILE   configuration naming extra rule directories
+  --export sigma      write capwatch's rules as Sigma rules (for sigma check / sigma convert and SIEMs) instead:
+                      one YAML document each on standard output
+  --out DIR           with --export: one file per rule in DIR (created if missing)
   -h, --help          this text`,
-    options: configOption,
+    options: { ...configOption, export: { type: 'string' }, out: { type: 'string' } },
     allowPositionals: false,
     async run(values) {
-      return listRules(loadConfig(values.config as string | undefined));
+      const config = loadConfig(values.config as string | undefined);
+      if (values.export === undefined) {
+        if (values.out !== undefined) throw new UsageError('--out goes with --export sigma');
+        return listRules(config);
+      }
+      if (values.export !== 'sigma') throw new UsageError(`--export: unknown format '${String(values.export)}' (formats: sigma)`);
+      return exportRules(config, values.out as string | undefined);
     },
   },
   inspect: {

@@ -103,6 +103,23 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly cacheSizes = new Map<string, () => number>();
+  /** How full each bounded cache is, read at scrape time: what a flood of spoofed names can hold in memory. */
+  readonly cacheEntries = new Gauge({
+    name: 'capwatch_cache_entries',
+    help: 'Entries held in bounded in-memory caches, by cache',
+    labelNames: ['cache'] as const,
+    registers: [this.registry],
+    collect: () => {
+      for (const [cache, size] of this.cacheSizes) this.cacheEntries.set({ cache }, size());
+    },
+  });
+
+  /** Reports a bounded cache's size in capwatch_cache_entries. */
+  watchCache(cache: string, size: () => number): void {
+    this.cacheSizes.set(cache, size);
+  }
+
   readonly connections = new Gauge({
     name: 'capwatch_connections_open',
     help: 'Open stream connections, by transport',

@@ -1,5 +1,5 @@
 // The domain records that flow through capwatch (see DESIGN.md "The record that flows").
-import type { Platform } from '../parsers/types.js';
+import type { CommandResult, Platform } from '../parsers/types.js';
 
 export type { Platform } from '../parsers/types.js';
 
@@ -34,6 +34,10 @@ export interface CommandEvent {
   taskId?: string;
   privLevel?: number;
   timezone?: string;
+  /** The command as typed, when `command` is what it stands for: an alias, an EEM applet variable, a `dohost` wrapper. */
+  typed?: string;
+  /** The device's own outcome of the command, when the record gives one (NX-OS accounting `(FAILURE)`). */
+  result?: CommandResult;
 }
 
 export type Severity = 'informational' | 'low' | 'medium' | 'high' | 'critical';
@@ -46,7 +50,8 @@ export function maxSeverity(a: Severity, b: Severity): Severity {
 }
 
 /** What a detection is: the one list every schema, rule loader and the console take their kinds from. */
-export const DETECTION_KINDS = ['capture', 'capture-export', 'span', 'rspan', 'erspan', 'recon', 'removal'] as const;
+// `other`: a hit of a Sigma rule from elsewhere (e.g. SigmaHQ) that is not about T1040.
+export const DETECTION_KINDS = ['capture', 'capture-export', 'span', 'rspan', 'erspan', 'recon', 'removal', 'other'] as const;
 export type DetectionKind = (typeof DETECTION_KINDS)[number];
 
 export interface Detection {
@@ -55,7 +60,8 @@ export interface Detection {
   title: string;
   kind: DetectionKind;
   severity: Severity;
-  technique: 'T1040';
+  /** The rule's ATT&CK techniques, comma-separated: `T1040` for capwatch's rules, e.g. `T1070.003` for others. */
+  technique: string;
   event: CommandEvent;
   /** Values the rule extracted (named regex groups) plus enrichment (capture, session, url, destinationIp, …). */
   facts: Record<string, string>;

@@ -227,6 +227,11 @@ describe('rules: what fires, what stays quiet (vendor false friends)', () => {
     expect(out[2]![0]!.why).toBe("A packet-flow trace ran on FGT-EDGE: it shows how the device handles the flow it selects (route, policy, NAT), not the packets' contents.");
   });
 
+  it('PAN-OS: an scp export says where the capture went (USER@HOST:PATH names its host; no prompt asked for it)', () => {
+    const [d] = first('scp export mgmt-pcap from mgmt-pcap to admin@198.51.100.7:/tmp', PAN);
+    expect(d!.why).toBe('Capture file mgmt-pcap left PA-VM for admin@198.51.100.7:/tmp.');
+  });
+
   it('tradecraft: ASA match on TACACS+, FortiOS BPF on LDAP, PAN-OS filter on Kerberos', () => {
     expect(first('capture cap1 interface inside match tcp any any eq 49', ASA)[0]!.tradecraft).toEqual(['capture targets TACACS+ (TCP 49)']);
     expect(first('diagnose sniffer packet port1 "host 10.1.1.1 and port 389" 3', FGT)[0]!.tradecraft).toEqual(['capture targets LDAP (389/636)']);

@@ -95,6 +95,31 @@ describe('normalizeCommand: abbreviations typed by operators', () => {
       'run bash sudo tcpdump -i eth1 -w /bootflash/x.pcap',
     );
   });
+
+  it('the one-line `monitor session N des …` is destination: Catalyst has no description keyword there', () => {
+    expect(n('mon ses 1 des int gi0/2')).toBe('monitor session 1 destination interface GigabitEthernet0/2');
+  });
+});
+
+describe('normalizeCommand: commands behind a wrapper', () => {
+  it('`do-exec` is `do`: an exec command from configuration mode', () => {
+    expect(normalizeCommand('do-exec sh mon cap CAP buf dump', 'iosxe')).toEqual({ command: 'show monitor capture CAP buffer dump', doPrefix: true });
+  });
+
+  it('`guestshell run dohost "…"` is the quoted host command, with the wrapper kept', () => {
+    expect(normalizeCommand('guestshell run dohost "mon cap CAP sta"', 'iosxe')).toEqual({
+      command: 'monitor capture CAP start',
+      doPrefix: false,
+      wrapper: 'guestshell run dohost',
+    });
+    expect(n("run guestshell dohost 'eth loc int inband w bootflash:x.bin'", 'nxos')).toBe('ethanalyzer local interface inband write bootflash:x.bin');
+  });
+
+  it('unwraps one layer only, so the result normalises to itself', () => {
+    const nested = 'guestshell run dohost "guestshell run dohost monitor capture CAP start"';
+    const once = n(nested, 'iosxe');
+    expect(n(once, 'iosxe')).toBe(once);
+  });
 });
 
 describe('normalizeCommand: ambiguity stays as typed', () => {

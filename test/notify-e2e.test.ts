@@ -125,20 +125,22 @@ describe('a spoofed flood with a chat target', () => {
     await svc.sendSyslog(flood, '127.0.0.99');
     await svc.sendSyslog(['<189>1: real-rtr1: *Dec  4 10:00:01.001: %PARSER-5-CFGLOG_LOGGEDCMD: User:mallory  logged command:monitor capture REAL start'], '127.0.0.67');
     // Once the real incident exists, it is the next message the target gets (one more may already be on its way).
+    // Counted when the API first shows it, so on a busy machine the real alert may already be among them.
     await eventually(async () => (await svc.api('/api/incidents?user=mallory')).incidents.length === 1);
-    const queuedAhead = hook.received.length;
+    const receivedBy = hook.received.length;
     await eventually(async () => (await svc.api('/api/incidents/counts')).total === 2001, 60_000);
 
     const bodies = () => hook.received.map((r) => JSON.parse(r.body));
     const digests = await eventually(() => {
       const d = bodies().filter((b) => b.event === 'incidents.digest');
       const alone = bodies().filter((b) => b.event === 'incident.opened' && b.incident.device.startsWith('spoof-')).length;
-      return d.reduce((n, b) => n + b.digest.incidents, 0) + alone === 2000 && d;
+      const realSent = bodies().some((b) => b.event === 'incident.opened' && b.incident.device === 'real-rtr1');
+      return realSent && d.reduce((n, b) => n + b.digest.incidents, 0) + alone === 2000 && d;
     }, 60_000);
     const sent = bodies();
     const real = sent.findIndex((b) => b.event === 'incident.opened' && b.incident.device === 'real-rtr1');
-    expect(real).toBeGreaterThanOrEqual(queuedAhead);
-    expect(real - queuedAhead).toBeLessThanOrEqual(1);
+    expect(real).toBeGreaterThanOrEqual(0);
+    expect(real).toBeLessThanOrEqual(receivedBy + 1);
     // The storm's first incidents, sent before there was a storm to see, and a digest per few seconds: not 2,000.
     expect(digests.length).toBeLessThanOrEqual(5);
     expect(sent.length).toBeLessThan(30);

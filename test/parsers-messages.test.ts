@@ -493,7 +493,60 @@ describe('ASA, Arista, Junos', () => {
     });
     expect(rec(logLine('research-verbatim-extra.log', 'noctool'))).toMatchObject({ user: 'noctool', command: 'command rpc rpc command show chassis fpc' });
     expect(rec(logLine('research-verbatim-extra.log', 'NEW_SNMP')).command).toBe('show log messages | last 50 | match NEW_SNMP');
-    expect(extract(logLine('junos-mx-interactive-cli.log', 'UI_COMMIT: User'))).toBeNull();
+    // The commit that makes the candidate active is a record of its own (see the routers block below).
+    expect(rec(logLine('junos-mx-interactive-cli.log', 'UI_COMMIT: User')).type).toBe('commit');
+  });
+});
+
+describe('routers and switches: commits, configuration sessions, sudo', () => {
+  it('Junos UI_COMMIT names the user and the commit asked for; UI_COMMIT_COMPLETED says it went through', () => {
+    expect(rec(logLine('junos-mirror-commit.log', 'UI_COMMIT: User'))).toEqual({
+      type: 'commit',
+      origin: 'device',
+      platform: 'junos',
+      notification: 'UI_COMMIT',
+      user: 'eve',
+      command: "User 'eve' requested 'commit synchronize' operation (comment: none)",
+    });
+    expect(rec(logLine('junos-mirror-commit.log', 'UI_COMMIT_COMPLETED'))).toMatchObject({ type: 'commit', platform: 'junos', notification: 'UI_COMMIT_COMPLETED' });
+    // `commit check` validates and changes nothing (synthesised from the fixture line: only the operation differs)
+    const check = logLine('junos-mirror-commit.log', 'UI_COMMIT: User').replace("'commit synchronize'", "'commit check'");
+    expect(extract(check)).toBeNull();
+  });
+
+  it('IOS XR %MGBL-CONFIG-6-DB_COMMIT is a commit by its user; %MGBL-SYS-5-CONFIG_I ends the XR configuration session', () => {
+    expect(rec(logLine('iosxr-mirror-commit.log', 'DB_COMMIT'))).toEqual({
+      type: 'commit',
+      origin: 'device',
+      platform: 'iosxr',
+      user: 'eve',
+      command: "Configuration committed by user 'eve'. Use 'show configuration commit changes 1000000421' to view the changes.",
+    });
+    expect(rec(logLine('iosxr-mirror-commit.log', 'MGBL-SYS-5-CONFIG_I'))).toMatchObject({ type: 'config-end', platform: 'iosxr', user: 'eve' });
+  });
+
+  it('EOS %SYS-5-CONFIG_E from ConfigAgent opens a configuration session of that user, line and address', () => {
+    expect(rec(logLine('eos-mirror-accounting.log', 'CONFIG_E'))).toEqual({
+      type: 'config-start',
+      origin: 'device',
+      platform: 'eos',
+      user: 'eve',
+      line: 'vty6',
+      remoteAddress: '203.0.113.9',
+    });
+    expect(rec(logLine('eos-mirror-accounting.log', 'CONFIG_I'))).toMatchObject({ type: 'config-end', platform: 'eos', user: 'eve' });
+  });
+
+  it('a Linux sudo line with COMMAND= is a command by the invoking user on its tty; the PAM line is not', () => {
+    expect(rec(logLine('linux-nos-sudo.log', 'doug : TTY'))).toEqual({
+      type: 'command',
+      origin: 'sudo',
+      user: 'doug',
+      line: 'tty3',
+      command: '/usr/sbin/tcpdump -n -tttt -i eth0 port 22',
+    });
+    expect(rec(logLine('linux-nos-sudo.log', 'lnsoft'))).toMatchObject({ user: 'lnsoft', line: 'pts/2', command: '/usr/sbin/tcpdump -i br-b1a37228308c' });
+    expect(extract(logLine('linux-nos-sudo.log', 'pam_unix'))).toBeNull();
   });
 });
 

@@ -29,6 +29,9 @@ function firsts(events: CommandEvent[]): (Detection | undefined)[] {
 }
 
 const ERSPAN_SRC = 'monitor session 1 type erspan-source';
+const XR = { device: { platform: 'iosxr' as const } };
+const JUNOS = { device: { platform: 'junos' as const } };
+const EOS = { device: { platform: 'eos' as const } };
 const NX_ERSPAN = 'monitor session 2 type erspan-source';
 const BUFCAP = (mn: string) => ({ tag: `BUFCAP-6-${mn}`, user: undefined });
 const ASA = { device: { platform: 'asa' as const, hostname: 'fw01' } };
@@ -36,8 +39,8 @@ const FGT = { device: { platform: 'fortios' as const, hostname: 'FGT-EDGE' } };
 const FGT_SWITCH = { ...FGT, context: ['config system switch-interface', 'edit Test'] };
 const PAN = { device: { platform: 'panos' as const, hostname: 'PA-VM' } };
 
-/** rule file → [an event that fires it, an event that must not]. */
-const CASES: Record<string, [CommandEvent, CommandEvent]> = {
+/** rule file → [an event that fires it, an event that must not, the events that come before each (optional)]. */
+const CASES: Record<string, [CommandEvent, CommandEvent, CommandEvent[]?]> = {
   // csr8: `show monitor capture TEST parameter` prints the canonical form of what the operator typed
   iosxe_epc_capture_defined: [ev('monitor capture TEST interface GigabitEthernet1 IN'), ev('monitor capture point ip cef capture-p1 FastEthernet0/0 both')],
   iosxe_epc_capture_started: [ev('monitor capture TEST start'), ev('monitor capture point start capture-p1')],
@@ -118,6 +121,56 @@ const CASES: Record<string, [CommandEvent, CommandEvent]> = {
   panos_packet_diag_cleared: [ev('debug dataplane packet-diag clear all', PAN), ev('debug dataplane packet-diag clear log log', PAN)],
   panos_packet_diag_listed: [ev('debug dataplane packet-diag show setting', PAN), ev('show counter global filter packet-filter yes delta yes', PAN)],
   panos_pcap_exported: [ev('scp export filter-pcap from rx.pcap to admin@198.51.100.7:/tmp', PAN), ev('scp export configuration from running-config.xml to admin@198.51.100.7:/tmp', PAN)],
+  // fires only on a file the state knows captured packets went to (the third element writes it)
+  captured_file_copied: [ev('copy flash:sysdiag.bin tftp:'), ev('copy flash:other.bin tftp:'), [ev('monitor capture CAP file location flash:sysdiag.bin')]],
+  // RECONSTRUCTIONS following the IP Traffic Export guide's syntax (INE "The RITE Stuff" example)
+  ios_rite_profile: [ev('ip traffic-export profile R5'), ev('ip flow-export destination 192.168.9.101 9996')],
+  ios_rite_profile_interface: [ev('interface FastEthernet0/0', { context: ['ip traffic-export profile R5'] }), ev('interface FastEthernet0/0')],
+  ios_rite_apply: [ev('ip traffic-export apply R5', { context: ['interface Serial0/0'] }), ev('ip traffic-export profile R5')],
+  ios_rite_activated: [
+    ev('Activated IP traffic export on interface Serial0/0.', { tag: 'RITE-5-ACTIVATE', user: undefined }),
+    ev('Activated IP traffic export on interface Serial0/0.'),
+  ],
+  ios_rite_removed: [ev('no ip traffic-export apply R5', { context: ['interface Serial0/0'] }), ev('ip traffic-export apply R5', { context: ['interface Serial0/0'] })],
+  iosxe_packet_trace_copy: [ev('debug platform packet-trace copy packet both size 2048'), ev('debug platform packet-trace packets 2048 fia-trace circular')],
+  ios_debug_ip_packet_dump: [ev('debug ip packet 101 dump'), ev('debug ip packet 101')],
+  capture_buffer_printed: [ev('show monitor capture CAP buffer dump'), ev('show monitor capture CAP buffer brief')],
+  // Routers and switches beyond IOS: commands from the fixtures test/routers.test.ts replays (sources named there)
+  iosxr_monitor_session_created: [ev('monitor-session 1 ethernet', XR), ev('monitor-session 1 ethernet', { ...XR, context: ['interface TenGigE0/0/0/0'] })],
+  iosxr_monitor_session_destination: [
+    ev('destination interface tunnel-ip1', { ...XR, context: ['monitor-session 1 ethernet'] }),
+    ev('destination interface tunnel-ip1', { ...XR, context: ['interface TenGigE0/0/0/0'] }),
+  ],
+  iosxr_monitor_session_attached: [
+    ev('monitor-session 1 ethernet direction rx-only port-level', { ...XR, context: ['interface TenGigE0/0/0/0'] }),
+    ev('monitor-session 1 ethernet direction rx-only port-level', XR),
+  ],
+  iosxr_monitor_session_removed: [ev('no monitor-session 1', XR), ev('no monitor-session 1', { ...XR, context: ['interface TenGigE0/0/0/0'] })],
+  // a commit or discard is a detection only when a candidate mirror change waits
+  candidate_committed: [ev('commit', JUNOS), ev('commit check', JUNOS), [ev('set forwarding-options analyzer A0 output interface et-0/0/25.0', JUNOS)]],
+  candidate_discarded: [ev('rollback 0', JUNOS), ev('rollback-config', JUNOS), [ev('set forwarding-options analyzer A0 output interface et-0/0/25.0', JUNOS)]],
+  junos_port_mirroring_output: [
+    ev('set forwarding-options port-mirroring instance pm1 family inet output interface ge-0/0/3.0 next-hop 192.0.2.5', JUNOS),
+    ev('set forwarding-options sampling instance FLOW family inet output flow-server 10.1.100.10 port 9996', JUNOS),
+  ],
+  junos_analyzer_input: [
+    ev('set forwarding-options analyzer DELTA_SPAN input ingress interface ge-0/0/0.0', JUNOS),
+    ev('set forwarding-options analyzer DELTA_SPAN output interface ge-0/0/23.0', JUNOS),
+  ],
+  junos_analyzer_output: [
+    ev('set forwarding-options analyzer DELTA_SPAN output interface ge-0/0/23.0', JUNOS),
+    ev('set forwarding-options analyzer DELTA_SPAN input ingress interface ge-0/0/0.0', JUNOS),
+  ],
+  junos_port_mirror_filter: [ev('set firewall family inet filter MIRROR term t then port-mirror', JUNOS), ev('set firewall family inet filter MIRROR term t then accept', JUNOS)],
+  junos_mirror_removed: [ev('delete forwarding-options analyzer DELTA_SPAN', JUNOS), ev('delete forwarding-options sampling', JUNOS)],
+  junos_monitor_traffic: [ev('monitor traffic interface ge-0/0/0 write-file /var/tmp/capture.pcap', JUNOS), ev('monitor interface ge-0/0/0', JUNOS)],
+  eos_monitor_session_source: [ev('monitor session ERSPAN source Ethernet1 rx', EOS), ev('monitor session 1 source interface GigabitEthernet1/0/1 both', EOS)],
+  eos_monitor_session_destination: [ev('monitor session S1 destination Cpu', EOS), ev('monitor session 1 destination remote vlan 900', EOS)],
+  eos_monitor_session_gre: [
+    ev('monitor session ERSPAN destination tunnel mode gre source 10.1.1.1 destination 10.2.2.2', EOS),
+    ev('monitor session S1 destination Cpu', EOS),
+  ],
+  eos_monitor_session_removed: [ev('no monitor session ERSPAN', EOS), ev('no monitor session 1', EOS)],
 };
 
 describe('every built-in rule', () => {
@@ -128,18 +181,18 @@ describe('every built-in rule', () => {
       expect(r.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
       expect(r.references.length, r.file).toBeGreaterThan(0);
       expect(r.falsepositives.length, r.file).toBeGreaterThan(0);
-      expect(['cisco', 'fortinet', 'paloaltonetworks']).toContain(r.logsource.product);
+      expect(['cisco', 'juniper', 'arista', 'fortinet', 'paloaltonetworks']).toContain(r.logsource.product);
       // Every rule pins the start of the command, so ordinary config lines skip rule evaluation altogether.
       expect(r.commandPrefixes, r.file).not.toBeNull();
     }
   });
 
   const show = (e: CommandEvent) => `"${e.command}"${e.context.length ? ` in ${e.context.join(' / ')}` : ''}${e.tag ? ` (${e.tag})` : ''}`;
-  for (const [file, [fires, quiet]] of Object.entries(CASES)) {
+  for (const [file, [fires, quiet, before = []]] of Object.entries(CASES)) {
     it(`${file}: fires on ${show(fires)}, not on ${show(quiet)}`, () => {
       const id = byFile.get(file)!.id;
-      expect(detectOne(fires).map((d) => d.rule)).toContain(id);
-      expect(detectOne(quiet).map((d) => d.rule)).not.toContain(id);
+      expect(detectAll([...before, fires]).at(-1)!.map((d) => d.rule)).toContain(id);
+      expect(detectAll([...before, quiet]).at(-1)!.map((d) => d.rule)).not.toContain(id);
     });
   }
 });
@@ -338,7 +391,7 @@ describe('ERSPAN built in a submode (RECONSTRUCTION, logformats.md §1.8) vs an 
     ]);
     expect(out[5]![0]!.facts).toEqual({ session: '1', sessionType: 'erspan-source', destinationIp: '198.51.100.7', erspanId: '100' });
     expect(out[5]![0]!.why).toBe(
-      'Mirror session 1 on edge-rtr1 now sends copied traffic over GRE to 198.51.100.7, outside the approved collector networks; the session is now copying traffic.',
+      'Mirror session 1 on edge-rtr1 now sends copied traffic over IP to 198.51.100.7, outside the approved collector networks; the session is now copying traffic.',
     );
     // the later origin line is critical because the session's destination is outside the collectors
     expect(out[6]![0]!.facts.destinationIp).toBe('198.51.100.7');

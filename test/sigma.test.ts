@@ -234,6 +234,12 @@ describe('load errors name the file and the reason', () => {
     expect(loadError(ruleText(good, { capwatch: '\n  kind: capture' })).reason).toBe("missing field 'capwatch.action'");
   });
 
+  it('an unknown capwatch.requires', () => {
+    expect(loadError(ruleText(good, { capwatch: '\n  kind: capture\n  action: export\n  requires: capture-files' })).reason).toBe(
+      "field 'capwatch.requires' must be one of capture-file",
+    );
+  });
+
   it('a rule without attack.t1040', () => {
     expect(loadError(ruleText(good, { tags: '\n  - attack.collection' })).reason).toMatch(/attack\.t1040/);
   });

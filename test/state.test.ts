@@ -75,9 +75,13 @@ describe('captures', () => {
     expect([...d.state.get(ADDR)!.captures.values()].map((c) => c.active)).toEqual([false, false]);
   });
 
-  it('foreground captures (ethanalyzer, tcpdump) leave no lasting object', () => {
+  it('foreground captures (ethanalyzer, tcpdump) leave no lasting capture, only the file they wrote', () => {
     const d = run([nx('ethanalyzer local interface inband write bootflash:x.pcap'), nx('run bash sudo tcpdump -i eth1')]);
-    expect(d.state.get(ADDR)).toBeUndefined();
+    const dev = d.state.get(ADDR);
+    expect(dev?.captures.size).toBe(0);
+    expect(dev?.sessions.size).toBe(0);
+    // The file is remembered so that a later `copy bootflash:x.pcap tftp:` is known as captured packets leaving.
+    expect([...dev!.files.keys()]).toEqual(['bootflash:x.pcap']);
   });
 });
 

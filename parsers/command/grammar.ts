@@ -120,12 +120,16 @@ const sessionType = node({
   'service-module': 'end',
 });
 
+/**
+ * The one-liner `monitor session N …`: Catalyst IOS / IOS-XE take `destination`, `filter`, `source` and `type`
+ * (Catalyst 2950/3560/3750/4500 command references), NX-OS `shut` and `type`. `description` exists only inside
+ * the session submodes, so `monitor session 1 des int …` is `destination` here.
+ */
 const sessionId = node({
   source: spanSource,
   destination: spanDestination,
   filter: spanFilter,
   type: sessionType,
-  description: 'rest',
   shutdown: 'end',
   'shut@nxos': 'end',
 });
@@ -170,7 +174,8 @@ add(captureName, {
   'class-map': arg('word', captureName),
   clear: 'end',
   'control-plane': captureDirection,
-  export: arg('word'),
+  // Catalyst 9000 / IOS-XE 17 write the on-box form as `export location flash:X`, older releases `export URL`.
+  export: node({ location: arg('word') }, { arg: 'word' }),
   file: captureFile,
   interface: arg('iface', captureDirection),
   limit: captureLimit,
@@ -216,10 +221,15 @@ const execMonitor = node({ capture: execCapture, 'event-trace': 'rest' });
 
 // ---- show, ethanalyzer, bash, terminal, configure, logging --------------------------------------------------------
 
+/** IOS-XE `show monitor capture CAP buffer [brief | detailed | dump | display-filter …]`, then any `| …`. */
+const showCaptureBuffer = node({ brief: 'rest', detailed: 'rest', dump: 'rest', 'display-filter': 'rest' }, { arg: 'word', next: 'rest' });
+/** Classic IOS `show monitor capture buffer BUF [dump | filter … | parameters]`. */
+const showClassicBuffer = node({ dump: 'rest', filter: 'rest', parameters: 'rest' }, { arg: 'word', next: 'rest' });
+
 const showMonitor = node({
   capture: node(
-    { file: arg('word', 'rest'), buffer: 'rest', point: 'rest' },
-    { arg: 'word', next: node({ buffer: 'rest', parameter: 'end' }) },
+    { file: arg('word', 'rest'), buffer: arg('word', showClassicBuffer), point: 'rest' },
+    { arg: 'word', next: node({ buffer: showCaptureBuffer, parameter: 'end' }) },
   ),
   session: 'rest',
   'event-trace': 'rest',
@@ -378,6 +388,7 @@ export const ERSPAN_SOURCE: GNode = submode(
 export const ERSPAN_SOURCE_DESTINATION: GNode = submode({
   'erspan-id': arg('word'),
   ip: ipDestination,
+  ipv6: ipDestination, // an IPv6 collector: `ipv6 address 2001:db8::7`
   origin: node({ ip: node({ address: arg('word', 'rest') }), ipv6: node({ address: arg('word', 'rest') }) }),
   vrf: arg('word'),
   mtu: arg('word'),

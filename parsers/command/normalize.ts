@@ -15,8 +15,13 @@ import { bareInterfaceType, canonicalInterfaceToken, looksLikeInterface } from '
 export interface NormalizedCommand {
   /** Whitespace-normalised; keywords of the modelled commands expanded and lower-case; arguments as typed. */
   command: string;
-  /** The line was typed as `do …` (an exec command run from configuration mode). */
+  /** The line was typed as `do …` or `do-exec …` (an exec command run from configuration mode). */
   doPrefix: boolean;
+  /**
+   * The line ran `command` through another shell: `guestshell run dohost "…"` (IOS-XE and NX-OS Guest Shell hand
+   * the quoted text to the host CLI). `command` is the inner command; this is the wrapper as typed.
+   */
+  wrapper?: string;
 }
 
 /** Any run of whitespace or C0 control characters separates tokens (a device never keeps them in a command). */
@@ -33,15 +38,28 @@ const MAX_CHARS = 4096;
 const MAX_STEPS = 20_000;
 
 export function normalizeCommand(text: string, platform?: Platform): NormalizedCommand {
+  return normalize(text, platform, true);
+}
+
+function normalize(text: string, platform: Platform | undefined, unwrap: boolean): NormalizedCommand {
   const words = text.split(SEPARATORS);
   if (words[0] === '') words.shift();
   if (words[words.length - 1] === '') words.pop();
   // TACACS+ ends every command with ` <cr>`.
   while (words.length > 1 && words[words.length - 1] === '<cr>') words.pop();
   let start = 0;
-  while (words.length - start > 1 && (words[start] as string).toLowerCase() === 'do') start++;
-  const typed = start > 0 ? words.slice(start) : words;
+  while (words.length - start > 1 && DO_WORDS.has((words[start] as string).toLowerCase())) start++;
   const doPrefix = start > 0;
+  // One layer only: a wrapper inside a wrapper is left as typed (and costs one pass, however deep it nests).
+  const inner = unwrap ? dohostCommand(words, start) : undefined;
+  if (inner !== undefined) {
+    const n = normalize(inner, platform, false);
+    // Unwrapping twice would not be idempotent: `dohost "dohost …"` stays as typed.
+    if (dohostCommand(n.command.split(' '), 0) === undefined) {
+      return { command: n.command, doPrefix, wrapper: words.slice(start, start + DOHOST_WORDS).join(' ') };
+    }
+  }
+  const typed = start > 0 ? words.slice(start) : words;
   const view = viewOf(platform);
   const joined = typed.join(' ');
   // The limit applies to the command, not to its padding: `mon` + 5,000 spaces + `cap` is still `monitor capture`.
@@ -49,6 +67,23 @@ export function normalizeCommand(text: string, platform?: Platform): NormalizedC
     return { command: joined, doPrefix };
   }
   return { command: expand(typed, view, platform === 'nxos') ?? joined, doPrefix };
+}
+
+/** `do show …` in any configuration mode; IOS-XE also has `do-exec`. */
+const DO_WORDS: ReadonlySet<string> = new Set(['do', 'do-exec']);
+/** `guestshell run dohost "CMD"`: Guest Shell's `dohost` runs CMD in the host CLI (NX-OS writes `run guestshell`). */
+const DOHOST_WORDS = 3;
+
+/** The host command inside `guestshell run dohost "…"` (also `run guestshell dohost`), quotes removed; else undefined. */
+function dohostCommand(words: readonly string[], start: number): string | undefined {
+  if (words.length - start <= DOHOST_WORDS) return undefined;
+  const a = (words[start] as string).toLowerCase();
+  const b = (words[start + 1] as string).toLowerCase();
+  const guestshellRun = (a === 'guestshell' && b === 'run') || (a === 'run' && b === 'guestshell');
+  if (!guestshellRun || (words[start + 2] as string).toLowerCase() !== 'dohost') return undefined;
+  const text = words.slice(start + DOHOST_WORDS).join(' ');
+  const quoted = text.length > 1 && (text[0] === '"' || text[0] === "'") && text.endsWith(text[0] as string);
+  return quoted ? text.slice(1, -1) : text;
 }
 
 /** The keyword view for a platform; -1 for platforms whose CLI is not modelled (their lines stay as typed). */

@@ -1,14 +1,17 @@
 // From a parsed syslog message to the one thing it reports about an operator or a capture, by message tag,
 // then by app name, then by the shape of a bare line (accounting files read by `replay`).
-import type { DeviceRecord, MessageTag, ParseFailure, SyslogMessage } from '../types.js';
+import { isParseFailure, type DeviceRecord, type MessageTag, type ParseFailure, type SyslogMessage } from '../types.js';
 import { asaRecord } from './asa.js';
 import { eemRecord } from './eem.js';
+import { eosConfigStartRecord, isEosAgent } from './eos.js';
 import { FORTIOS_CONFIG_MARKERS, fortiosRecord } from './fortios.js';
-import { capturePointRecord, cfglogRecord, configEndRecord } from './ios.js';
+import { capturePointRecord, cfglogRecord, configEndRecord, trafficExportRecord } from './ios.js';
 import { iseRecord } from './ise.js';
-import { junosRecord } from './junos.js';
+import { xrCommitRecord } from './iosxr.js';
+import { JUNOS_COMMITS, junosCommitRecord, junosRecord } from './junos.js';
 import { PANOS_MARKERS, panosRecord } from './panos.js';
 import { nxosAccountingRecord, nxosConfigEndRecord, nxosLocalAccountingRecord, nxosSudoRecord } from './nxos.js';
+import { sudoRecord } from './sudo.js';
 import { eosAccountingRecord, tacplusRecord } from './tacplus.js';
 
 export interface ExtractOptions {
@@ -18,6 +21,21 @@ export interface ExtractOptions {
 
 const JUNOS_CLI = 'UI_CMDLINE_READ_LINE';
 const ASA_FACILITIES = new Set(['ASA', 'PIX', 'FTD']);
+const SUDO = 'sudo';
+
+/** `UI_COMMIT` or `UI_COMMIT_COMPLETED` when the body starts with one of them and its colon. */
+function junosMessageName(body: string): string | undefined {
+  if (!body.startsWith('UI_COMMIT')) return undefined;
+  const colon = body.indexOf(':');
+  const name = colon < 0 ? '' : body.slice(0, colon);
+  return JUNOS_COMMITS.has(name) ? name : undefined;
+}
+
+/** EOS prints IOS's configuration tags from its own agents: the record is about an EOS device. */
+function eosAgent(rec: DeviceRecord | ParseFailure | null, msg: SyslogMessage): DeviceRecord | ParseFailure | null {
+  if (rec !== null && !isParseFailure(rec) && rec.origin === 'device' && isEosAgent(msg.appName)) rec.platform = 'eos';
+  return rec;
+}
 
 /**
  * The DeviceRecord a message carries; null for a valid message that carries nothing for capwatch; a
@@ -25,10 +43,14 @@ const ASA_FACILITIES = new Set(['ASA', 'PIX', 'FTD']);
  */
 export function extractRecord(msg: SyslogMessage, opts?: ExtractOptions): DeviceRecord | ParseFailure | null {
   try {
-    if (msg.tag) return fromTag(msg.tag, msg.body, opts);
+    if (msg.tag) return eosAgent(fromTag(msg.tag, msg.body, opts), msg);
     if (msg.appName === 'CISE_TACACS_Accounting') return iseRecord(msg.body);
     if (msg.msgId === JUNOS_CLI) return junosRecord(msg.body);
     if (msg.body.startsWith(`${JUNOS_CLI}: `)) return junosRecord(msg.body.slice(JUNOS_CLI.length + 2));
+    if (msg.msgId !== undefined && JUNOS_COMMITS.has(msg.msgId)) return junosCommitRecord(msg.msgId, msg.body);
+    const junosCommit = junosMessageName(msg.body);
+    if (junosCommit !== undefined) return junosCommitRecord(junosCommit, msg.body.slice(junosCommit.length + 1).trimStart());
+    if (msg.appName === SUDO) return sudoRecord(msg.body, 'sudo');
     if (isFortiosConfig(msg.body)) return fortiosRecord(msg.body);
     if (isPanosAction(msg.body)) return panosRecord(msg.body);
     return nxosLocalAccountingRecord(msg.body) ?? tacplusRecord(msg.body);
@@ -69,6 +91,10 @@ function fromTag(tag: MessageTag, body: string, opts: ExtractOptions | undefined
     case 'CONFIG_I':
     case 'CONFIG_P':
       return tagIs(tag, `SYS-5-${tag.mnemonic}`) ? configEndRecord(tag, body) : null;
+    case 'CONFIG_E':
+      return tag.text === 'SYS-5-CONFIG_E' ? eosConfigStartRecord(body) : null;
+    case 'DB_COMMIT':
+      return tag.text === 'MGBL-CONFIG-6-DB_COMMIT' ? xrCommitRecord(body) : null;
     case 'AAA_ACCOUNTING_MESSAGE':
       return tagIs(tag, 'AAA-6-AAA_ACCOUNTING_MESSAGE') ? nxosAccountingRecord(body) : null;
     case 'VSHD_SYSLOG_CONFIG_I':
@@ -81,6 +107,8 @@ function fromTag(tag: MessageTag, body: string, opts: ExtractOptions | undefined
       return tagIs(tag, 'ACCOUNTING-6-CMD') ? eosAccountingRecord(body) : null;
     case JUNOS_CLI:
       return junosRecord(body);
+    case 'ACTIVATE':
+      return tagIs(tag, 'RITE-5-ACTIVATE') ? trafficExportRecord() : null;
     case '111008':
     case '111009':
     case '111010':

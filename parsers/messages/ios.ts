@@ -34,12 +34,14 @@ export function cfglogRecord(body: string): DeviceRecord | { error: string } | n
 }
 
 /**
- * `%SYS-5-CONFIG_I` / `%SYS-5-CONFIG_P` (also IOS-XR `%MGBL-SYS-5-CONFIG_I`): the operator left config mode.
+ * `%SYS-5-CONFIG_I` / `%SYS-5-CONFIG_P` (also IOS-XR `%MGBL-SYS-5-CONFIG_I`, EOS `ConfigAgent: %SYS-5-CONFIG_I`): the
+ * operator left config mode.
  * A body in another shape still ends configuration, just without a user.
  */
 export function configEndRecord(tag: MessageTag, body: string): DeviceRecord {
   const rec: DeviceRecord = { type: 'config-end', origin: 'device' };
   if (tag.facility === 'SYS') rec.platform = 'ios';
+  else if (tag.facility === 'MGBL') rec.platform = 'iosxr';
   if (tag.mnemonic === 'CONFIG_P') {
     const m = CONFIG_P.exec(body);
     if (m) {
@@ -75,4 +77,12 @@ export function capturePointRecord(tag: MessageTag, body: string): DeviceRecord 
     platform: 'ios',
     capturePoint: { name: clean(m[1] ?? ''), action },
   };
+}
+
+/**
+ * `%RITE-5-ACTIVATE: Activated IP traffic export on interface X.`: the router started copying an interface's packets
+ * (IP Traffic Export). No user; rules read the body.
+ */
+export function trafficExportRecord(): DeviceRecord {
+  return { type: 'notification', origin: 'device', platform: 'ios' };
 }

@@ -3,7 +3,8 @@
 import type { CommandResult, DeviceRecord } from '../types.js';
 import { matchAt } from '../sticky.js';
 import { readTimestamp } from '../syslog/timestamp.js';
-import { clean, commandText, field, remoteAddress } from './text.js';
+import { sudoRecord } from './sudo.js';
+import { commandText, field, remoteAddress } from './text.js';
 
 type Accounting = 'start' | 'update' | 'stop';
 
@@ -16,8 +17,6 @@ const LOCAL_NUMBERED = /^\d{1,12}:/;
 const LOCAL_KEYED_TYPE = /:type=(start|update|stop):id=/y;
 const KEYED_SOURCE_AND_USER = /(?:([0-9A-Fa-f:.]{1,45})@([^:\s]{1,32})|([A-Za-z][\w.-]{0,31})(?: \([\w-]{1,32}\))?):user=([^:]{0,64}):cmd=/y;
 const VSHD = /^Configured from (\S{1,64}) by (\S{1,64})(?: on (\S{1,80}))?/;
-const SUDO_USER = /^\s{0,16}(\S{1,64}) : /;
-const SUDO_TTY = /TTY=([^\s;]{1,32})/;
 
 // `(REDIRECT))` with its doubled parenthesis is a real NX-OS quirk.
 const RESULTS: readonly (readonly [string, CommandResult])[] = [
@@ -157,18 +156,7 @@ export function nxosConfigEndRecord(body: string): DeviceRecord {
  * a bash-shell command run through sudo. Other AUTHPRIV messages (PAM, logins) give null.
  */
 export function nxosSudoRecord(body: string): DeviceRecord | null {
-  const i = body.indexOf('COMMAND=');
-  if (i < 0) return null;
-  let text = body.slice(i + 8);
   // NX-OS appends ` - <process>` to SYSTEM_MSG text.
-  if (text.endsWith(' - sudo')) text = text.slice(0, -7);
-  const command = commandText(text);
-  if (command === '') return null;
-  const rec: DeviceRecord = { type: 'command', origin: 'nxos-sudo', platform: 'nxos', command };
-  const head = body.slice(0, i);
-  const user = field(SUDO_USER.exec(head)?.[1]);
-  if (user !== undefined) rec.user = user;
-  const tty = field(SUDO_TTY.exec(head)?.[1]);
-  if (tty !== undefined) rec.line = clean(tty);
-  return rec;
+  const text = body.trimEnd();
+  return sudoRecord(text.endsWith(' - sudo') ? text.slice(0, -7) : text, 'nxos-sudo', 'nxos');
 }

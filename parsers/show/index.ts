@@ -41,6 +41,7 @@ const PARSERS: Record<Platform, readonly OutputParser[]> = {
   asa: [(t) => ({ captures: parseAsaCaptures(t.command, t.lines) })],
   junos: [(t) => ({ sessions: parseJunosSessions(t.lines) })],
   eos: [],
+  iosxr: [],
   // No real FortiOS (`show system switch-interface`) or PAN-OS (`debug dataplane packet-diag show setting`) output has
   // been seen: their answers count as unsupported, as EOS's do.
   fortios: [],

@@ -152,6 +152,11 @@ export class IncidentBook {
     return stored && [groupKey(device, stored.user), stored];
   }
 
+  /** Incidents held in memory now (at most the cache size). */
+  get cached(): number {
+    return this.groups.size;
+  }
+
   /** Marks the incident most recently used, evicting the least recently used past the cache size. */
   private touch(key: string, incident: Incident): void {
     const old = this.groups.get(key);

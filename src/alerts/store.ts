@@ -120,6 +120,7 @@ interface DetectionRow {
   title: string;
   kind: Detection['kind'];
   severity: Severity;
+  technique: string;
   why: string;
   facts: string;
   tradecraft: string;
@@ -459,7 +460,7 @@ export class Store {
       title: d.title,
       kind: d.kind,
       severity: d.severity,
-      technique: 'T1040',
+      technique: d.technique,
       why: d.why,
       facts: JSON.parse(d.facts) as Record<string, string>,
       tradecraft: JSON.parse(d.tradecraft) as string[],

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { SeenDevices } from '../alerts/devices.js';
 import { findingsJson, incidentSummaryJson } from '../alerts/json.js';
 import { deviceKey, type Store } from '../alerts/store.js';
+import { MIRROR_SESSION_TYPES } from '../detect/session-types.js';
 import type { CaptureState, DeviceMirrorJSON, SessionState } from '../detect/state.js';
 import { confirmationOf } from '../poll/check.js';
 import type { StoredCheck } from '../poll/check-store.js';
@@ -217,7 +218,7 @@ const deviceProps = {
           required: ['id', 'type', 'active', 'sources', 'destinations', 'shut', 'lastChange'],
           properties: {
             id: str,
-            type: { enum: ['span', 'rspan', 'erspan-source', 'erspan-destination'] },
+            type: { enum: [...MIRROR_SESSION_TYPES] },
             active: { type: 'boolean' },
             sources: strings,
             destinations: strings,

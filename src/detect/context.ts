@@ -139,6 +139,33 @@ const VLAN = mode([], {
   'tb-vlan2': true,
 });
 
+/** IOS `ip traffic-export profile NAME` (Router IP Traffic Export): where and what the profile copies. */
+const TRAFFIC_EXPORT = mode([], {
+  interface: true,
+  'mac-address': true,
+  bidirectional: true,
+  incoming: true,
+  outgoing: true,
+});
+
+/** IOS XR `monitor-session NAME [ethernet|ipv4|ipv6]` (`config-mon`): where the session's traffic goes. */
+const XR_MONITOR = mode([], {
+  destination: true,
+  mirror: true,
+  'inject-interface': true,
+  'forward-drops': true,
+  description: true,
+});
+
+/**
+ * `interface …`: no grammar, but on IOS XR `monitor-session NAME ethernet` here attaches the interface to a session
+ * (it opens `config-if-mon`) instead of climbing to the global command of the same words.
+ */
+const INTERFACE = mode([
+  ['monitor-session *', ANY],
+  ['monitor-session * ethernet|ipv4|ipv6', ANY],
+]);
+
 // Modes without a grammar, kept for their children (so that `exit-…` and implicit climbs land where IOS does).
 const LISP_INSTANCE = mode([
   ['service *', ANY],
@@ -158,7 +185,9 @@ const VRF_DEFINITION = mode([['address-family +', ANY]]);
 const POLICY_MAP = mode([['class +', ANY]]);
 
 const GLOBAL = mode([
-  ['interface +', ANY],
+  ['interface +', INTERFACE],
+  ['monitor-session *', XR_MONITOR],
+  ['monitor-session * ethernet|ipv4|ipv6', XR_MONITOR],
   ['vlan #', VLAN],
   ['vlan configuration|access-map +', ANY],
   ['monitor session * type erspan-source', ERSPAN_SOURCE],
@@ -191,6 +220,7 @@ const GLOBAL = mode([
   ['ip sla monitor #', ANY],
   ['flow monitor|exporter|record *', ANY],
   ['event manager applet +', ANY],
+  ['ip traffic-export profile +', TRAFFIC_EXPORT],
   ['ip dhcp pool *', ANY],
   ['parameter-map +', ANY],
   ['object-group +', ANY],
@@ -281,6 +311,11 @@ export class ContextTracker {
   endSession(key: string): void {
     this.sessions.delete(key);
     if (this.lastKey === key) this.lastKey = undefined;
+  }
+
+  /** Is the session in configuration mode, as far as its commands tell? (Aliases of exec and configure mode differ.) */
+  inConfig(key: string): boolean {
+    return this.sessions.get(key)?.inConfig ?? false;
   }
 
   /** Number of sessions held (for tests and metrics). */

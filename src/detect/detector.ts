@@ -15,14 +15,21 @@
 //   erspanId, originIp
 //   part           source | destination, for the removal of one end of a session
 //   eemCommand     the command an EEM applet action runs
+//   capturedBy     the capture that wrote `file`, when capwatch saw it written
+//   typed          the command as logged, when an alias, an EEM variable or a wrapper stood for it
+//   tool           the device feature that captures (`packet-trace`, `ip packet`) when it is no sniffer program
+//   result         `failure` when the device refused the command (NX-OS accounting `(FAILURE)`)
+//   committed, discarded  what a commit made take effect or a rollback threw away (`session 1 created, …`)
 // plus any other named group a rule's regex defines.
-import type { CommandEvent, Detection, DetectionKind, Severity } from '../types.js';
+import { severityRank, type CommandEvent, type Detection, type DetectionKind, type Severity } from '../types.js';
 import type { ExpectedWork } from './expected/matcher.js';
 import { RuleIndex } from './sigma/dispatch.js';
 import type { Rule } from './sigma/types.js';
 import { EventView } from './sigma/view.js';
 import { assessSeverity, CollectorNetworks, isRemoteUrl } from './severity.js';
-import { MirrorState, type CaptureState, type MirrorStateLimits, type SessionState } from './state.js';
+import { CommandLayers } from './layers.js';
+import { urlHost } from './urls.js';
+import { MirrorState, type CaptureState, type MirrorStateLimits, type SessionState, type StateChange } from './state.js';
 
 export interface DetectorOptions {
   rules: readonly Rule[];
@@ -62,13 +69,36 @@ function enrich(facts: Record<string, string>, capture?: Readonly<CaptureState>,
 /** A mirror line's kind is the kind of the session it configures (`no shut` in an ERSPAN session is ERSPAN). */
 function kindOf(rule: Rule, session?: Readonly<SessionState>): DetectionKind {
   if (!session || (rule.kind !== 'span' && rule.kind !== 'rspan' && rule.kind !== 'erspan')) return rule.kind;
-  return session.type === 'span' ? rule.kind : session.type === 'rspan' ? 'rspan' : 'erspan';
+  return sessionKind(session, rule.kind);
+}
+
+function sessionKind(session: Readonly<SessionState>, plain: DetectionKind): DetectionKind {
+  switch (session.type) {
+    case 'span':
+    case 'traffic-export':
+      return plain;
+    case 'rspan':
+      return 'rspan';
+    case 'port-mirroring':
+      return session.destinationIp !== undefined ? 'erspan' : plain;
+    default:
+      return 'erspan';
+  }
+}
+
+/** The change a commit or discard is about: what now copies traffic first, then what was created, then any. */
+function mainChange(changes: readonly StateChange[]): StateChange {
+  return changes.find((c) => c.active) ?? changes.find((c) => c.change !== 'removed') ?? changes[0]!;
+}
+
+function minSeverity(a: Severity, b: Severity): Severity {
+  return severityRank(a) <= severityRank(b) ? a : b;
 }
 
 // Where a mirror is configured in a submode and stays off until switched on: NX-OS and ERSPAN `monitor session`,
 // FortiOS switch interfaces (`set span enable`).
 const SESSION_MODE = /^(?:monitor session |config system (?:switch-interface|virtual-switch)$)/i;
-const SNIFFER = /ethanalyzer|tcpdump|tshark|dumpcap/i;
+const SNIFFER = /ethanalyzer|tcpdump|tshark|dumpcap|monitor traffic/i;
 
 function inSessionSubmode(context: readonly string[]): boolean {
   for (let i = 0; i < context.length; i++) if (SESSION_MODE.test(context[i]!)) return true;
@@ -83,11 +113,43 @@ interface WhyInput {
   outsideCollectors: boolean;
 }
 
-function why({ rule, event, facts: f, session, outsideCollectors }: WhyInput): string {
+function why(input: WhyInput): string {
+  const { event, rule } = input;
+  // The device refused the command: nothing was set up, but someone tried.
+  if (event.result === 'failure') {
+    return `${event.device.hostname ?? event.device.address} refused "${event.command}" (FAILURE), so nothing changed; the attempt is what is reported (${rule.title.toLowerCase()}).`;
+  }
+  const done = whyDone(input);
+  const text = input.rule.candidate ? `${done} Until a commit it is only a candidate change.` : done;
+  return input.facts.typed !== undefined ? `${text} The command was typed as "${input.facts.typed}".` : text;
+}
+
+/** Router IP Traffic Export: a profile names where copies go (an interface and a MAC), `apply` names what is copied. */
+function trafficExportWhy({ rule, event, facts: f, session }: WhyInput): string | undefined {
+  const dev = event.device.hostname ?? event.device.address;
+  if (event.tag === RITE_ACTIVATE) return `${dev} started copying the IP traffic of ${f.interfaces ?? 'an interface'} to another host (IP Traffic Export).`;
+  if (session?.type !== 'traffic-export') return undefined;
+  const copying = session.active ? `; it copies the traffic of ${session.sources.join(', ')}${session.destinations.length ? ` out of ${session.destinations.join(', ')}` : ''}` : '';
+  switch (rule.action) {
+    case 'source':
+      return `IP traffic export profile ${session.id} was applied to ${f.interfaces ?? 'an interface'} on ${dev}${copying}.`;
+    case 'destination':
+      return `IP traffic export profile ${session.id} on ${dev} now sends copied packets out of ${f.interfaces ?? 'an interface'}${copying}.`;
+    default:
+      return `IP traffic export profile ${session.id} was set up on ${dev}; applied to an interface it copies that interface's packets to another host${copying}.`;
+  }
+}
+
+const RITE_ACTIVATE = 'RITE-5-ACTIVATE';
+
+function whyDone(input: WhyInput): string {
+  const { rule, event, facts: f, session, outsideCollectors } = input;
+  const rite = trafficExportWhy(input);
+  if (rite !== undefined) return rite;
   const dev = event.device.hostname ?? event.device.address;
   const cap = f.capture ?? f.buffer ?? 'a capture';
   const s = f.session ?? '?';
-  const nowCopying = session?.active ? '; the session is now copying traffic' : '';
+  const nowCopying = !session?.active ? '' : rule.candidate ? '; with both ends set, it copies traffic from the commit on' : '; the session is now copying traffic';
   switch (rule.action) {
     case 'define':
       return `Packet capture ${cap} was set up on ${dev}; once started it records the traffic it selects${f.filter ? ` (${f.filter})` : ''}.`;
@@ -100,14 +162,20 @@ function why({ rule, event, facts: f, session, outsideCollectors }: WhyInput): s
     case 'clear':
       return `The buffer of packet capture ${cap} was cleared on ${dev}, which also erases what it had captured.`;
     case 'export': {
-      const what = (f.capture ?? f.buffer) !== undefined ? `Captured packets of ${cap}` : `Capture file ${f.file ?? ''}`.trim();
+      const file = `Capture file ${f.file ?? ''}`.trim() + (f.capturedBy ? ` (written by ${f.capturedBy})` : '');
+      const what = (f.capture ?? f.buffer) !== undefined ? `Captured packets of ${cap}` : file;
       const url = f.url ?? 'a file';
-      return isRemoteUrl(url)
-        ? `${what} left ${dev} for ${url}.`
-        : `${what} were written to ${url} on ${dev}, ready to be copied off.`;
+      if (!isRemoteUrl(url)) return `${what} were written to ${url} on ${dev}, ready to be copied off.`;
+      // `copy X tftp:` asks for the server at a prompt, and no log records the answer.
+      return urlHost(url) === undefined ? `${what} left ${dev} for a ${url} server given at the device's prompt (not logged).` : `${what} left ${dev} for ${url}.`;
     }
-    case 'run':
-      return `A packet capture (${SNIFFER.exec(event.command)?.[0].toLowerCase() ?? 'sniffer'}) ran on ${dev}${f.file ? ` and wrote ${f.file}` : ''}, recording traffic its operator can read.`;
+    case 'run': {
+      const tool = f.tool ?? SNIFFER.exec(event.command)?.[0].toLowerCase() ?? 'sniffer';
+      if (tool === 'monitor traffic' && !f.file) return `A packet capture (monitor traffic, tcpdump underneath) ran on ${dev}, printing the packets on the operator's screen.`;
+      return `A packet capture (${tool}) ran on ${dev}${f.file ? ` and wrote ${f.file}` : ''}, recording traffic its operator can read.`;
+    }
+    case 'display':
+      return `The packets ${f.capture ?? f.buffer ?? f.tool ?? 'a capture'} recorded on ${dev} were printed on screen: their contents are read without exporting a file.`;
     case 'automate':
       return `An EEM applet on ${dev} will run "${f.eemCommand ?? event.command}" on its own, without anyone typing it.`;
     case 'session':
@@ -116,7 +184,7 @@ function why({ rule, event, facts: f, session, outsideCollectors }: WhyInput): s
       return `${f.interfaces ?? (f.vlan ? `VLAN ${f.vlan}` : 'Traffic')} became a source of mirror session ${s} on ${dev}${nowCopying}.`;
     case 'destination':
       if (f.destinationIp) {
-        return `Mirror session ${s} on ${dev} now sends copied traffic over GRE to ${f.destinationIp}${outsideCollectors ? ', outside the approved collector networks' : ''}${nowCopying}.`;
+        return `Mirror session ${s} on ${dev} now sends copied traffic over IP to ${f.destinationIp}${outsideCollectors ? ', outside the approved collector networks' : ''}${nowCopying}.`;
       }
       if (rule.kind === 'rspan') return `Mirror session ${s} on ${dev} now copies traffic into RSPAN VLAN ${f.vlan ?? '?'}, which carries it to other switches${nowCopying}.`;
       return `Mirror session ${s} on ${dev} now copies traffic out of ${f.interfaces ?? 'a destination port'}${nowCopying}.`;
@@ -137,11 +205,29 @@ function why({ rule, event, facts: f, session, outsideCollectors }: WhyInput): s
       return `Someone listed the captures or mirror sessions on ${dev}, which often comes before setting one up or checking that one still runs.`;
     case 'trace':
       return `A packet-flow trace ran on ${dev}: it shows how the device handles the flow it selects (route, policy, NAT), not the packets' contents.`;
+    case 'commit': {
+      const what = f.capture ? `capture ${f.capture}` : `mirror session ${s}`;
+      const to = f.destinationIp ? ` to ${f.destinationIp}${outsideCollectors ? ', outside the approved collector networks' : ''}` : '';
+      const now = session?.active ? `${what} now copies traffic${to}` : `${what} is now configured${to}`;
+      return `A commit on ${dev} made the waiting capture and mirror changes take effect (${f.committed ?? '?'}): ${now}.`;
+    }
+    case 'discard':
+      return `Uncommitted capture and mirror changes on ${dev} (${f.discarded ?? '?'}) were thrown away before any commit: they never took effect.`;
+    case 'none':
+      return ruleExplains(rule);
   }
+}
+
+/** A rule from elsewhere explains itself; its author is named, as the SigmaHQ rules' license (DRL 1.1) asks of alerts. */
+function ruleExplains(rule: Rule): string {
+  const text = rule.description.replace(/\s+/g, ' ').trim();
+  return rule.author ? `${text} (Sigma rule "${rule.title}" by ${rule.author})` : text;
 }
 
 export class Detector {
   readonly state: MirrorState;
+  /** Aliases and EEM variables, learned into `state`: what a typed name stands for. */
+  readonly layers: CommandLayers;
   readonly expected: ExpectedWork | undefined;
   private ruleList: readonly Rule[];
   private index: RuleIndex;
@@ -157,6 +243,7 @@ export class Detector {
     this.index = new RuleIndex(opts.rules);
     this.collectors = new CollectorNetworks(opts.collectors ?? []);
     this.state = new MirrorState(opts.limits);
+    this.layers = new CommandLayers(this.state);
   }
 
   get rules(): readonly Rule[] {
@@ -177,37 +264,92 @@ export class Detector {
     let out: Detection[] | undefined;
     for (let i = 0; i < n; i++) {
       const rule = this.candidates[i]!;
-      if (rule.test(view)) (out ??= []).push(this.build(rule, view));
+      if (!rule.test(view) || !this.satisfied(rule, view)) continue;
+      const d = rule.action === 'commit' || rule.action === 'discard' ? this.buildCommit(rule, view) : this.build(rule, view);
+      if (d) (out ??= []).push(d);
     }
     if (out && this.expected) this.expected.mark(out, view);
     return out ?? [];
   }
 
-  private build(rule: Rule, view: EventView): Detection {
+  /** Does the device's state know what the rule requires (`capwatch.requires`)? */
+  private satisfied(rule: Rule, view: EventView): boolean {
+    if (rule.requires !== 'capture-file') return true;
+    const file = rule.extract(view).file;
+    return file !== undefined && this.state.captureFile(view.event.device.address, file) !== undefined;
+  }
+
+  /**
+   * A commit (or discard) is a detection only when capture or mirror changes were waiting in the candidate: its kind
+   * and severity are those of what it made take effect.
+   */
+  private buildCommit(rule: Rule, view: EventView): Detection | undefined {
     const event = view.event;
+    const changes = rule.action === 'commit' ? this.state.commit(event.device.address, event.time) : this.state.discard(event.device.address);
+    if (changes.length === 0) return undefined;
+    const main = mainChange(changes);
     const facts = normaliseFacts(rule.extract(view));
-    const changes = this.state.apply({
-      device: event.device.address,
-      kind: rule.kind,
-      action: rule.action,
-      facts,
-      time: event.time,
-      submode: inSessionSubmode(event.context),
-    });
-    const capture = changes[0]?.capture;
-    const session = changes[0]?.session;
-    const kind = kindOf(rule, session);
-    const assessed = assessSeverity({ level: rule.level, kind, action: rule.action, command: event.command, facts, capture, session }, this.collectors);
-    Object.assign(facts, assessed.facts);
-    if (rule.kind !== 'removal') enrich(facts, capture, session);
-    const severity: Severity = assessed.severity;
+    facts[rule.action === 'commit' ? 'committed' : 'discarded'] = changes.map((c) => `${c.object} ${c.id} ${c.change}`).join(', ').slice(0, MAX_FACT_CHARS);
+    const { session, capture } = main;
+    if (session) {
+      facts.session = session.id;
+      if (session.sources.length > 0) facts.interfaces = session.sources.join(', ');
+      if (session.destinationIp !== undefined) facts.destinationIp = session.destinationIp;
+    }
+    if (capture) facts.capture = capture.name;
+    const removal = rule.action === 'discard' || main.change === 'removed';
+    const kind: DetectionKind = removal ? 'removal' : capture ? 'capture' : sessionKind(session!, 'span');
+    const severity = removal ? rule.level : assessSeverity({ level: rule.level, kind, action: rule.action, command: event.command, facts, capture, session }, this.collectors).severity;
     const outsideCollectors = facts.destinationIp !== undefined && !this.collectors.contains(facts.destinationIp);
     return {
       rule: rule.id,
       title: rule.title,
       kind,
       severity,
-      technique: 'T1040',
+      technique: rule.techniques.join(', '),
+      event,
+      facts,
+      tradecraft: [],
+      why: why({ rule, event, facts, ...(session && { session }), outsideCollectors }),
+    };
+  }
+
+  private build(rule: Rule, view: EventView): Detection {
+    const event = view.event;
+    const facts = normaliseFacts(rule.extract(view));
+    const written = facts.file !== undefined && facts.capture === undefined ? this.state.captureFile(event.device.address, facts.file)?.capture : undefined;
+    if (written !== undefined) facts.capturedBy = written;
+    // A refused command changed nothing on the device.
+    const failed = event.result === 'failure';
+    if (failed) facts.result = 'failure';
+    // What the log showed, when an alias, an EEM variable or a wrapper stood for the command.
+    if (event.typed !== undefined) facts.typed = event.typed.slice(0, MAX_FACT_CHARS);
+    const changes = failed || rule.action === 'none'
+      ? []
+      : this.state.apply({
+          device: event.device.address,
+          kind: rule.kind,
+          action: rule.action,
+          facts,
+          time: event.time,
+          submode: inSessionSubmode(event.context),
+          candidate: rule.candidate,
+        });
+    const capture = changes[0]?.capture;
+    const session = changes[0]?.session;
+    const kind = kindOf(rule, session);
+    const assessed = assessSeverity({ level: rule.level, kind, action: rule.action, command: event.command, facts, capture, session }, this.collectors);
+    Object.assign(facts, assessed.facts);
+    if (rule.kind !== 'removal') enrich(facts, capture, session);
+    // A refused attempt is worth knowing about, not waking someone for.
+    const severity: Severity = failed ? minSeverity(assessed.severity, 'low') : assessed.severity;
+    const outsideCollectors = facts.destinationIp !== undefined && !this.collectors.contains(facts.destinationIp);
+    return {
+      rule: rule.id,
+      title: rule.title,
+      kind,
+      severity,
+      technique: rule.techniques.join(', '),
       event,
       facts,
       tradecraft: assessed.tradecraft,

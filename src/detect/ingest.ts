@@ -11,6 +11,7 @@ import { isParseFailure } from '../../parsers/types.js';
 import { deviceKey } from '../alerts/store.js';
 import type { ContextTracker } from './context.js';
 import type { Detector } from './detector.js';
+import { EditLevels } from './edit-levels.js';
 import { excerpt, type RateLimitedLog } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { SyslogSink, SyslogTransport } from '../sources/types.js';
@@ -65,6 +66,8 @@ export class Ingest implements SyslogSink {
    * only knows the NAS address: with this the two name the device alike, so one command seen by both counts once.
    */
   private readonly hostnames = new Map<string, string>();
+  /** Junos sessions' `edit` levels: a line typed at one is rebuilt into the statement it makes. */
+  private readonly junosLevels = new EditLevels();
 
   constructor(private readonly o: IngestOptions) {}
 
@@ -196,34 +199,53 @@ export class Ingest implements SyslogSink {
     const userKey = `${dkey}\0${rec.user ?? ''}`;
     const sessionKey = rec.line ? `${userKey}\0${rec.line}` : userKey;
 
-    if (rec.type === 'config-end' || rec.type === 'session-end') {
+    if (rec.type === 'config-end' || rec.type === 'session-end' || rec.type === 'config-start') {
+      // Entering configuration mode starts from a clean slate too (EOS `%SYS-5-CONFIG_E`).
       this.o.contexts.endSession(sessionKey);
       if (sessionKey !== userKey) this.o.contexts.endSession(userKey);
+      this.junosLevels.end(sessionKey);
       return undefined;
     }
 
     let command: string;
     let context: string[] = [];
-    if (rec.type === 'capture-point') {
+    /** What was typed, when an alias, an EEM variable or a `dohost` wrapper stood for `command`. */
+    let typed: string | undefined;
+    const time = eventTime(rec, msg, source, receivedAt);
+    if (rec.type === 'capture-point' || rec.type === 'notification') {
       command = msg.body.trim();
+    } else if (rec.type === 'commit') {
+      command = rec.command ?? msg.body.trim();
     } else {
       if (!rec.command) return undefined;
       if (this.repeatedTask(dkey, rec)) return undefined;
       const n = normalizeCommand(rec.command, rec.platform);
-      command = n.command;
+      command = rec.platform === 'junos' ? this.junosLevels.absolute(sessionKey, n.command) : n.command;
       if (!command) return undefined;
       this.o.metrics.commands.inc({ source });
-      if (!n.doPrefix) {
+      if (n.wrapper !== undefined) typed = rec.command;
+      else if (!n.doPrefix && rec.platform !== 'junos') {
+        const layers = this.o.detector.layers;
+        const aliased = layers.alias(device.address, command, rec.configMode ?? this.o.contexts.inConfig(sessionKey));
+        if (aliased !== undefined) {
+          typed = command;
+          command = normalizeCommand(aliased, rec.platform).command;
+        }
         const hint = {
           ...(rec.configMode !== undefined && { configMode: rec.configMode }),
           ...(rec.path && { path: rec.path.map((p) => normalizeCommand(p, rec.platform).command) }),
         };
         context = this.o.contexts.track(sessionKey, command, hint, receivedAt.getTime());
+        const built = layers.learn(device.address, command, context, time);
+        if (built !== undefined) {
+          typed ??= command;
+          command = built;
+        }
       }
     }
 
     const event: CommandEvent = {
-      time: eventTime(rec, msg, source, receivedAt),
+      time,
       receivedAt,
       device,
       ...(rec.user !== undefined && rec.user !== '' && { user: rec.user }),
@@ -232,11 +254,13 @@ export class Ingest implements SyslogSink {
       command,
       context,
       source,
-      ...(msg.tag && { tag: msg.tag.text }),
+      ...((msg.tag ?? rec.notification) && { tag: msg.tag?.text ?? rec.notification }),
       raw,
       ...(rec.taskId !== undefined && { taskId: rec.taskId }),
       ...(rec.privLevel !== undefined && { privLevel: rec.privLevel }),
       ...(rec.timezone !== undefined && { timezone: rec.timezone }),
+      ...(typed !== undefined && { typed }),
+      ...(rec.result !== undefined && { result: rec.result }),
     };
     const detections = this.o.detector.detect(event);
     if (detections.length === 0) return undefined;

@@ -5,6 +5,7 @@ import { SEVERITIES, maxSeverity, severityRank, type DetectionKind, type Severit
 import { cidrContains, parseCidr, type Cidr } from './sigma/cidr.js';
 import type { RuleAction } from './sigma/types.js';
 import { hasBothEnds, type CaptureState, type SessionState } from './state.js';
+import { isRemoteUrl } from './urls.js';
 
 /** The networks where ERSPAN/GRE collectors are approved. */
 export class CollectorNetworks {
@@ -43,13 +44,7 @@ export interface Assessment {
   facts: Record<string, string>;
 }
 
-// URL schemes, and scp's USER@HOST:PATH (PAN-OS `scp export … to admin@198.51.100.7:/tmp`).
-const REMOTE_URL = /^(?:(?:tftp|ftp|sftp|scp|https?|rcp|smb):|[^\s@/:]+@[^\s/:]+:)/i;
-
-/** Does the URL leave the device (tftp:, ftp:, scp:, http(s):, rcp:, sftp:, smb:, user@host:path), unlike flash:? */
-export function isRemoteUrl(url: string): boolean {
-  return REMOTE_URL.test(url);
-}
+export { isRemoteUrl } from './urls.js';
 const CLEARTEXT_URL = /^(?:tftp|ftp):/i;
 
 /** Capture filters, ACL and capture names aimed at AAA and management traffic (CISA AA25-239A: TACACS+-focused captures). */
@@ -90,12 +85,14 @@ function tradecraftOf(i: SeverityInput): string[] {
 
 export function assessSeverity(i: SeverityInput, collectors: CollectorNetworks): Assessment {
   const facts: Record<string, string> = {};
-  if (i.kind === 'removal' || i.kind === 'recon') return { severity: i.level, tradecraft: [], facts };
+  // Listing, removing and rules from elsewhere (action none: no capture or mirror changed) keep the rule's level.
+  if (i.kind === 'removal' || i.kind === 'recon' || i.action === 'none') return { severity: i.level, tradecraft: [], facts };
   let severity = i.level;
 
   if (i.action === 'export' && i.facts.url !== undefined && isRemoteUrl(i.facts.url)) severity = 'critical';
 
-  const destinationIp = i.facts.destinationIp ?? (i.session?.type === 'erspan-source' ? i.session.destinationIp : undefined);
+  const leavesOverIp = i.session?.type === 'erspan-source' || i.session?.type === 'port-mirroring';
+  const destinationIp = i.facts.destinationIp ?? (leavesOverIp ? i.session?.destinationIp : undefined);
   if (destinationIp !== undefined) {
     if (i.facts.destinationIp === undefined) facts.destinationIp = destinationIp;
     severity = maxSeverity(severity, collectors.contains(destinationIp) ? 'high' : 'critical');

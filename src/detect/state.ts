@@ -2,10 +2,17 @@
 // Captures: defined by their parameters, active from start (or %BUFCAP ENABLE) until stop / DISABLE / removal.
 // Mirror sessions: active with at least one source and one destination (a destination IP for ERSPAN) and not shut.
 // Sessions that have a configuration submode (NX-OS, ERSPAN) are created shut; IOS one-line SPAN sessions never are.
+// IP traffic export (RITE) profiles copy traffic once applied to an interface.
+// Beside them, per device: the files captured packets went to (followed to the copy that takes them off the box),
+// the aliases the device expands, and the variables of its EEM applets, so a command behind one is seen for what it is.
+// IOS XR and Junos edit a candidate configuration: their lines change a copy of the device's state, which becomes
+// what the device is believed to run at `commit` and is thrown away at `rollback` / `abort`.
 import type { DetectionKind } from '../types.js';
 import type { RuleAction } from './sigma/types.js';
+import { MIRROR_SESSION_TYPES, type SessionType } from './session-types.js';
+import { isRemoteUrl } from './urls.js';
 
-export type SessionType = 'span' | 'rspan' | 'erspan-source' | 'erspan-destination';
+export type { SessionType } from './session-types.js';
 
 export interface CaptureState {
   name: string;
@@ -36,10 +43,39 @@ export interface SessionState {
   lastChange: Date;
 }
 
+/** A file captured packets were written to (capture `file location`, an on-box export, `write`, `-w`, a copy of one). */
+export interface CaptureFileState {
+  /** As typed, e.g. `flash:foo.bin`. */
+  file: string;
+  /** The capture or tool that wrote it, when known. */
+  capture?: string;
+  lastChange: Date;
+}
+
+/** A command alias the device expands: `alias exec NAME TEXT`, `alias configure NAME TEXT`, NX-OS `cli alias name`. */
+export interface AliasState {
+  /** IOS alias mode (`exec`, `configure`, `interface`…); `any` for NX-OS, whose aliases work in every mode. */
+  mode: string;
+  name: string;
+  /** What NAME stands for, as typed in the definition. */
+  command: string;
+  lastChange: Date;
+}
+
+/** A variable an EEM applet sets (`action 1.0 set cmd "…"`, `append`), for the `$cmd` its later actions use. */
+export interface EemVariableState {
+  applet: string;
+  name: string;
+  value: string;
+  lastChange: Date;
+}
+
 export interface DeviceMirrorView {
   readonly address: string;
   readonly captures: ReadonlyMap<string, Readonly<CaptureState>>;
   readonly sessions: ReadonlyMap<string, Readonly<SessionState>>;
+  /** By `filePath()` of the file. */
+  readonly files: ReadonlyMap<string, Readonly<CaptureFileState>>;
   readonly lastChange: Date;
   toJSON(): DeviceMirrorJSON;
 }
@@ -49,6 +85,10 @@ export interface DeviceMirrorJSON {
   lastChange: Date | string;
   captures: CaptureState[];
   sessions: SessionState[];
+  /** Absent in snapshots written before capwatch followed files and resolved aliases. */
+  files?: CaptureFileState[];
+  aliases?: AliasState[];
+  eemVariables?: EemVariableState[];
 }
 
 /** What a detection tells the state. */
@@ -61,6 +101,8 @@ export interface MirrorInput {
   time: Date;
   /** The line was typed inside the session's configuration submode: a session first seen this way starts shut. */
   submode?: boolean;
+  /** The line edits the device's candidate configuration (see `commit`): the active state stays as it is. */
+  candidate?: boolean;
 }
 
 export interface StateChange {
@@ -81,8 +123,23 @@ export interface MirrorStateLimits {
   onEvict?: () => void;
   /** Captures plus sessions per device. */
   maxObjectsPerDevice?: number;
-  /** Sources, destinations or interfaces per object. */
+  /** Sources, destinations or interfaces per object; also capture files, aliases and EEM variables per device. */
   maxEntries?: number;
+  /** An alias or an EEM variable was learned or forgotten: state no detection reported changed (so it is saved). */
+  onChange?: (address: string, at: Date) => void;
+}
+
+/**
+ * The key a capture file is known by: case and the device's spellings folded (`flash:/x`, `bootflash:x` and the
+ * bash shell's `/bootflash/x` are one file; IOS-XE routers and Catalyst 9000 alias `flash:` to `bootflash:`).
+ */
+export function filePath(file: string): string {
+  let f = file.trim().toLowerCase();
+  const shell = /^\/(bootflash|flash|usb\d*|slot\d+|disk\d+|harddisk|volatile)\/+/.exec(f);
+  if (shell) f = `${shell[1]}:${f.slice(shell[0].length)}`;
+  const colon = f.indexOf(':');
+  if (colon > 0) f = `${f.slice(0, colon + 1)}${f.slice(colon + 1).replace(/^\/+/, '')}`;
+  return f.startsWith('flash:') ? `boot${f}` : f;
 }
 
 /** Does the session have both ends (ignoring shut)? */
@@ -92,6 +149,11 @@ export function hasBothEnds(s: Readonly<SessionState>): boolean {
       return s.sources.length > 0 && s.destinationIp !== undefined;
     case 'erspan-destination':
       return s.erspanId !== undefined && s.destinations.length > 0;
+    case 'traffic-export':
+      // Applying the profile to an interface is what starts the copying (%RITE-5-ACTIVATE).
+      return s.sources.length > 0;
+    case 'port-mirroring':
+      return s.destinations.length > 0 || s.destinationIp !== undefined;
     default:
       return s.sources.length > 0 && s.destinations.length > 0;
   }
@@ -99,8 +161,8 @@ export function hasBothEnds(s: Readonly<SessionState>): boolean {
 
 const CAPTURE_ACTIONS: ReadonlySet<RuleAction> = new Set(['define', 'start', 'stop', 'clear', 'export', 'remove', 'define-start']);
 
-/** FortiOS names its mirrors (`edit "span1"`); the words that select several sessions are no name. */
-const NAMED_SESSION = /^(?!(?:all|local|remote|range)\b)[^\s,]{1,64}$/i;
+/** EEM `append` can grow a variable without end: it is a command line, a few KB at most. */
+const MAX_EEM_VALUE = 4096;
 
 const SESSION_TYPES: Readonly<Record<string, SessionType>> = {
   local: 'span',
@@ -108,11 +170,26 @@ const SESSION_TYPES: Readonly<Record<string, SessionType>> = {
   'rspan-destination': 'rspan',
   'erspan-source': 'erspan-source',
   'erspan-destination': 'erspan-destination',
+  'traffic-export': 'traffic-export',
+  'port-mirroring': 'port-mirroring',
+  analyzer: 'span', // Junos EX/QFX; an `output ip-address` makes it a GRE mirror below
+  ethernet: 'span', // IOS XR monitor-session classes
+  ipv4: 'span',
+  ipv6: 'span',
 };
+
+/** Session names (EOS, IOS XR, Junos name theirs); the words that select several sessions are not names. */
+const SESSION_NAME = /^[\w.:/-]{1,64}$/;
+const NOT_NAMES: ReadonlySet<string> = new Set(['all', 'local', 'remote', 'range']);
 
 class DeviceMirrors implements DeviceMirrorView {
   readonly captures = new Map<string, CaptureState>();
   readonly sessions = new Map<string, SessionState>();
+  readonly files = new Map<string, CaptureFileState>();
+  /** By `mode NUL name`. */
+  readonly aliases = new Map<string, AliasState>();
+  /** By `applet NUL variable`. */
+  readonly eemVariables = new Map<string, EemVariableState>();
   constructor(
     readonly address: string,
     public lastChange: Date,
@@ -123,8 +200,23 @@ class DeviceMirrors implements DeviceMirrorView {
   }
 
   toJSON(): DeviceMirrorJSON {
-    return { address: this.address, lastChange: this.lastChange, captures: [...this.captures.values()], sessions: [...this.sessions.values()] };
+    return {
+      address: this.address,
+      lastChange: this.lastChange,
+      captures: [...this.captures.values()],
+      sessions: [...this.sessions.values()],
+      files: [...this.files.values()],
+      aliases: [...this.aliases.values()],
+      eemVariables: [...this.eemVariables.values()],
+    };
   }
+}
+
+/** Insert or refresh `key` in a map kept in recency order, dropping the oldest past `max`. */
+function remember<V>(map: Map<string, V>, key: string, value: V, max: number): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > max) map.delete(map.keys().next().value as string);
 }
 
 function splitList(text: string): string[] {
@@ -134,9 +226,44 @@ function splitList(text: string): string[] {
     .filter((s) => s !== '');
 }
 
-/** Session ids a removal names: `3`, `all`, `local`, `remote`, `range 1-3,5`. */
+function cloneDevice(d: DeviceMirrors): DeviceMirrors {
+  const c = new DeviceMirrors(d.address, d.lastChange);
+  for (const [k, v] of d.captures) c.captures.set(k, { ...v, interfaces: [...v.interfaces] });
+  for (const [k, v] of d.sessions) c.sessions.set(k, { ...v, sources: [...v.sources], destinations: [...v.destinations] });
+  return c;
+}
+
+function sameObject(a: Readonly<CaptureState | SessionState>, b: Readonly<CaptureState | SessionState>): boolean {
+  return JSON.stringify({ ...a, lastChange: 0 }) === JSON.stringify({ ...b, lastChange: 0 });
+}
+
+/** What turning `from` into `to` changes, objects by name (created, updated, removed). */
+function differences(from: DeviceMirrors | undefined, to: DeviceMirrors): StateChange[] {
+  const out: StateChange[] = [];
+  const dev = to.address;
+  for (const [id, c] of to.captures) {
+    const was = from?.captures.get(id);
+    if (!was) out.push({ device: dev, object: 'capture', id, change: 'created', wasActive: false, active: c.active, capture: c });
+    else if (!sameObject(was, c)) out.push({ device: dev, object: 'capture', id, change: 'updated', wasActive: was.active, active: c.active, capture: c });
+  }
+  for (const [id, s] of to.sessions) {
+    const was = from?.sessions.get(id);
+    if (!was) out.push({ device: dev, object: 'session', id, change: 'created', wasActive: false, active: s.active, session: s });
+    else if (!sameObject(was, s)) out.push({ device: dev, object: 'session', id, change: 'updated', wasActive: was.active, active: s.active, session: s });
+  }
+  for (const [id, c] of from?.captures ?? []) {
+    if (!to.captures.has(id)) out.push({ device: dev, object: 'capture', id, change: 'removed', wasActive: c.active, active: false, capture: c });
+  }
+  for (const [id, s] of from?.sessions ?? []) {
+    if (!to.sessions.has(id)) out.push({ device: dev, object: 'session', id, change: 'removed', wasActive: s.active, active: false, session: s });
+  }
+  return out;
+}
+
+/** Session ids a removal names: `3`, `all`, `local`, `remote`, `range 1-3,5` (numbered sessions), or a profile name. */
 function removalTargets(dev: DeviceMirrors, id: string): string[] {
-  const ids = [...dev.sessions.keys()];
+  if (dev.sessions.get(id)?.type === 'traffic-export') return [id];
+  const ids = [...dev.sessions.keys()].filter((k) => dev.sessions.get(k)!.type !== 'traffic-export');
   if (id === 'all') return ids;
   if (id === 'local') return ids.filter((k) => dev.sessions.get(k)!.type === 'span');
   if (id === 'remote') return ids.filter((k) => dev.sessions.get(k)!.type !== 'span');
@@ -154,16 +281,22 @@ function removalTargets(dev: DeviceMirrors, id: string): string[] {
 
 export class MirrorState {
   private readonly byDevice = new Map<string, DeviceMirrors>();
+  /** Candidate configurations not yet committed, by device: a copy of the active state with the edits applied. */
+  private readonly candidates = new Map<string, DeviceMirrors>();
+  /** The states one `apply` works on: the active ones, or the candidates. */
+  private book = this.byDevice;
   private readonly maxDevices: number;
   private readonly onEvict: (() => void) | undefined;
   private readonly maxObjects: number;
   private readonly maxEntries: number;
+  private readonly onChange: ((address: string, at: Date) => void) | undefined;
 
   constructor(limits: MirrorStateLimits = {}) {
     this.maxDevices = limits.maxDevices ?? 10_000;
     this.onEvict = limits.onEvict;
     this.maxObjects = limits.maxObjectsPerDevice ?? 256;
     this.maxEntries = limits.maxEntries ?? 64;
+    this.onChange = limits.onChange;
   }
 
   get(address: string): DeviceMirrorView | undefined {
@@ -174,9 +307,61 @@ export class MirrorState {
     return [...this.byDevice.values()];
   }
 
-  /** Applies one detection's effect; returns the objects it created, changed or removed (empty when none). */
+  /** The device's uncommitted candidate, when one is waiting: what a commit would make active. */
+  candidate(address: string): DeviceMirrorView | undefined {
+    return this.candidates.get(address);
+  }
+
+  /**
+   * Applies one detection's effect; returns the objects it created, changed or removed (empty when none). A candidate
+   * edit changes the device's candidate, and what it returns is the object as the commit would make it.
+   */
   apply(input: MirrorInput): StateChange[] {
+    this.book = input.candidate === true ? this.candidateBook(input.device, input.time) : this.byDevice;
+    try {
+      return this.applyHere(input);
+    } finally {
+      this.book = this.byDevice;
+    }
+  }
+
+  /** The candidate becomes what the device runs; returns what that changed (empty when nothing was waiting). */
+  commit(address: string, time: Date): StateChange[] {
+    const candidate = this.candidates.get(address);
+    if (!candidate) return [];
+    this.candidates.delete(address);
+    const changes = differences(this.byDevice.get(address), candidate);
+    if (changes.length === 0) return [];
+    candidate.lastChange = time;
+    this.byDevice.delete(address);
+    this.byDevice.set(address, candidate);
+    if (this.byDevice.size > this.maxDevices) {
+      this.byDevice.delete(this.byDevice.keys().next().value!);
+      this.onEvict?.();
+    }
+    return changes;
+  }
+
+  /** The candidate is thrown away (`rollback`, `abort`); returns the edits that never took effect. */
+  discard(address: string): StateChange[] {
+    const candidate = this.candidates.get(address);
+    if (!candidate) return [];
+    this.candidates.delete(address);
+    return differences(this.byDevice.get(address), candidate);
+  }
+
+  private candidateBook(address: string, time: Date): Map<string, DeviceMirrors> {
+    if (!this.candidates.has(address)) {
+      const active = this.byDevice.get(address);
+      this.candidates.set(address, active ? cloneDevice(active) : new DeviceMirrors(address, time));
+      if (this.candidates.size > this.maxDevices) this.candidates.delete(this.candidates.keys().next().value!);
+    }
+    return this.candidates;
+  }
+
+  private applyHere(input: MirrorInput): StateChange[] {
     const f = input.facts;
+    if (input.kind === 'capture' || input.kind === 'capture-export') this.noteFiles(input);
     const capture = f.capture ?? f.buffer;
     const onCapture = input.kind === 'capture' || input.kind === 'capture-export' || (input.kind === 'removal' && capture !== undefined);
     if (onCapture && capture !== undefined) return this.applyCapture(input, capture);
@@ -259,6 +444,82 @@ export class MirrorState {
     return { device: d.address, object: 'capture', id: c.name, change: 'updated', wasActive, active, capture: c };
   }
 
+  // ---- capture files ----------------------------------------------------------------------------------
+
+  /** The capture file `file` names on the device, if captured packets were seen going there. */
+  captureFile(address: string, file: string): Readonly<CaptureFileState> | undefined {
+    return this.byDevice.get(address)?.files.get(filePath(file));
+  }
+
+  /**
+   * Files a capture writes: `file location` and `write` / `-w` (the `file` fact), and the local target of an export
+   * or a copy (`export location flash:x`, `copy flash:cap.pcap flash:x.bin`).
+   */
+  private noteFiles(input: MirrorInput): void {
+    const f = input.facts;
+    const written = input.action === 'export' ? f.url : input.action === 'define' || input.action === 'run' ? f.file : undefined;
+    if (written === undefined || isRemoteUrl(written)) return;
+    const d = this.device(input.device, input.time);
+    const owner = f.capture ?? f.buffer ?? (f.file !== undefined ? d.files.get(filePath(f.file))?.capture : undefined);
+    const file: CaptureFileState = { file: written, lastChange: input.time, ...(owner !== undefined && { capture: owner }) };
+    remember(d.files, filePath(written), file, this.maxEntries);
+  }
+
+  // ---- aliases and EEM variables ---------------------------------------------------------------------
+
+  /** The alias `name` in `mode` on the device. */
+  alias(address: string, mode: string, name: string): Readonly<AliasState> | undefined {
+    return this.byDevice.get(address)?.aliases.get(`${mode}\0${name.toLowerCase()}`);
+  }
+
+  /** True when the device has any alias (a map lookup: most devices have none, and most commands stop here). */
+  hasAliases(address: string): boolean {
+    return (this.byDevice.get(address)?.aliases.size ?? 0) > 0;
+  }
+
+  /** Records an alias definition; `command` undefined forgets it (`no alias exec NAME`). */
+  setAlias(address: string, mode: string, name: string, command: string | undefined, time: Date): void {
+    const key = `${mode}\0${name.toLowerCase()}`;
+    if (command === undefined) {
+      const d = this.byDevice.get(address);
+      if (!d?.aliases.delete(key)) return;
+      this.changed(d, time);
+      return;
+    }
+    const d = this.device(address, time);
+    remember(d.aliases, key, { mode, name, command, lastChange: time }, this.maxEntries);
+    this.changed(d, time);
+  }
+
+  /** The value an EEM applet gave `name`. */
+  eemVariable(address: string, applet: string, name: string): string | undefined {
+    return this.byDevice.get(address)?.eemVariables.get(`${applet}\0${name}`)?.value;
+  }
+
+  /** Records `set` (or `append`, with `append: true`) of an applet variable. */
+  setEemVariable(address: string, applet: string, name: string, value: string, append: boolean, time: Date): void {
+    const d = this.device(address, time);
+    const key = `${applet}\0${name}`;
+    const before = append ? (d.eemVariables.get(key)?.value ?? '') : '';
+    const joined = before + value;
+    remember(d.eemVariables, key, { applet, name, value: joined.length > MAX_EEM_VALUE ? joined.slice(0, MAX_EEM_VALUE) : joined, lastChange: time }, this.maxEntries);
+    this.changed(d, time);
+  }
+
+  /** Forgets the variables of a removed applet (`no event manager applet NAME`). */
+  forgetApplet(address: string, applet: string, time: Date): void {
+    const d = this.byDevice.get(address);
+    if (!d) return;
+    let n = 0;
+    for (const [key, v] of d.eemVariables) if (v.applet === applet && d.eemVariables.delete(key)) n++;
+    if (n > 0) this.changed(d, time);
+  }
+
+  private changed(d: DeviceMirrors, time: Date): void {
+    this.touch(d, time);
+    this.onChange?.(d.address, time);
+  }
+
   // ---- mirror sessions -----------------------------------------------------------------------------------
 
   private applySession(input: MirrorInput, id: string): StateChange[] {
@@ -269,8 +530,10 @@ export class MirrorState {
       if (!dev) return [];
       return [...dev.sessions.keys()].map((k) => this.updateSession(input, dev, k, false));
     }
-    if (!/^\d+$/.test(id) && !NAMED_SESSION.test(id)) return [];
-    const createdShut = action === 'session' || input.submode === true;
+    const profile = input.facts.sessionType !== undefined && SESSION_TYPES[input.facts.sessionType.toLowerCase()] === 'traffic-export';
+    if (!SESSION_NAME.test(id) || NOT_NAMES.has(id.toLowerCase())) return [];
+    // Candidate-configuration platforms have no shutdown: a session copies traffic once committed with both ends.
+    const createdShut = !profile && input.candidate !== true && (action === 'session' || input.submode === true);
     return [this.updateSession(input, this.device(input.device, time), id, createdShut)];
   }
 
@@ -310,6 +573,8 @@ export class MirrorState {
         if (f.originIp !== undefined) s.originIp = f.originIp;
         break;
     }
+    // A destination address makes a mirror one that leaves the box over IP (EOS GRE tunnel, Junos analyzer to an IP).
+    if (s.type === 'span' && s.destinationIp !== undefined) s.type = 'erspan-source';
     s.active = hasBothEnds(s) && !s.shut;
     s.lastChange = input.time;
     this.touch(d, input.time);
@@ -347,17 +612,17 @@ export class MirrorState {
   // ---- bookkeeping -------------------------------------------------------------------------------------
 
   private existing(address: string): DeviceMirrors | undefined {
-    return this.byDevice.get(address);
+    return this.book.get(address);
   }
 
   private device(address: string, time: Date): DeviceMirrors {
-    let d = this.byDevice.get(address);
+    let d = this.book.get(address);
     if (!d) {
       d = new DeviceMirrors(address, time);
-      this.byDevice.set(address, d);
+      this.book.set(address, d);
       // Map order is recency order (touch re-inserts): the first device is the one unchanged the longest.
-      if (this.byDevice.size > this.maxDevices) {
-        this.byDevice.delete(this.byDevice.keys().next().value!);
+      if (this.book.size > this.maxDevices) {
+        this.book.delete(this.book.keys().next().value!);
         this.onEvict?.();
       }
     }
@@ -366,8 +631,8 @@ export class MirrorState {
 
   private touch(d: DeviceMirrors, time: Date): void {
     d.lastChange = time;
-    this.byDevice.delete(d.address);
-    this.byDevice.set(d.address, d);
+    this.book.delete(d.address);
+    this.book.set(d.address, d);
   }
 
   /** Before adding an object to a full device: drop the oldest inactive object, or the oldest one. */
@@ -420,6 +685,18 @@ export class MirrorState {
       const ses = toSession(s);
       if (ses && d.size < this.maxObjects) d.sessions.set(ses.id, ses);
     }
+    for (const v of Array.isArray(o.files) ? o.files : []) {
+      const file = toFile(v);
+      if (file) remember(d.files, filePath(file.file), file, this.maxEntries);
+    }
+    for (const v of Array.isArray(o.aliases) ? o.aliases : []) {
+      const alias = toAlias(v);
+      if (alias) remember(d.aliases, `${alias.mode}\0${alias.name.toLowerCase()}`, alias, this.maxEntries);
+    }
+    for (const v of Array.isArray(o.eemVariables) ? o.eemVariables : []) {
+      const eem = toEemVariable(v);
+      if (eem) remember(d.eemVariables, `${eem.applet}\0${eem.name}`, eem, this.maxEntries);
+    }
     this.byDevice.delete(d.address);
     this.byDevice.set(d.address, d);
     if (this.byDevice.size > this.maxDevices) this.byDevice.delete(this.byDevice.keys().next().value!);
@@ -454,11 +731,36 @@ function toCapture(v: unknown): CaptureState | undefined {
   return c;
 }
 
+function toFile(v: unknown): CaptureFileState | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const o = v as Record<string, unknown>;
+  const lastChange = toDate(o.lastChange);
+  if (typeof o.file !== 'string' || o.file === '' || !lastChange) return undefined;
+  const capture = optString(o.capture);
+  return { file: o.file, lastChange, ...(capture !== undefined && { capture }) };
+}
+
+function toAlias(v: unknown): AliasState | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const o = v as Record<string, unknown>;
+  const lastChange = toDate(o.lastChange);
+  if (typeof o.mode !== 'string' || typeof o.name !== 'string' || typeof o.command !== 'string' || o.name === '' || !lastChange) return undefined;
+  return { mode: o.mode, name: o.name, command: o.command, lastChange };
+}
+
+function toEemVariable(v: unknown): EemVariableState | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const o = v as Record<string, unknown>;
+  const lastChange = toDate(o.lastChange);
+  if (typeof o.applet !== 'string' || typeof o.name !== 'string' || typeof o.value !== 'string' || !lastChange) return undefined;
+  return { applet: o.applet, name: o.name, value: o.value.slice(0, MAX_EEM_VALUE), lastChange };
+}
+
 function toSession(v: unknown): SessionState | undefined {
   if (typeof v !== 'object' || v === null) return undefined;
   const o = v as Record<string, unknown>;
   const lastChange = toDate(o.lastChange);
-  const type = Object.values(SESSION_TYPES).find((t) => t === o.type);
+  const type = MIRROR_SESSION_TYPES.find((t) => t === o.type);
   if (typeof o.id !== 'string' || !lastChange || !type) return undefined;
   const s: SessionState = { id: o.id, type, sources: strings(o.sources), destinations: strings(o.destinations), shut: o.shut === true, active: false, lastChange };
   for (const k of ['destinationIp', 'erspanId', 'originIp'] as const) {

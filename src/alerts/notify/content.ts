@@ -36,6 +36,8 @@ export interface Summary {
   threadKey: string;
   /** Words for the link and the card header. */
   noun: string;
+  /** The ATT&CK techniques it is about, e.g. `T1040`, or `T1070.003` for a SigmaHQ rule's hit. */
+  attack: string;
 }
 
 export function incidentLink(publicUrl: string | undefined, id: string): string | undefined {
@@ -92,14 +94,14 @@ export function summarize(input: RenderInput): Summary {
       : []),
     { label: 'Device', value: [deviceName(i.device), i.device.hostname ? i.device.address : undefined, i.device.platform].filter(Boolean).join(' · ') },
     { label: 'When', value: e ? `device time ${e.time.toISOString()}, received ${e.receivedAt.toISOString()}` : i.firstSeen.toISOString() },
-    { label: 'Severity', value: `${i.severity} · status ${i.status} · ${i.detections.length} command${i.detections.length === 1 ? '' : 's'} · MITRE ATT&CK T1040` },
+    { label: 'Severity', value: `${i.severity} · status ${i.status} · ${i.detections.length} command${i.detections.length === 1 ? '' : 's'}${attackText(i.detections)}` },
     { label: 'Confirmation', value: confirmationText(i.confirmation) },
     ...(i.reopenedBecause !== undefined ? [{ label: 'Why it alerts', value: i.reopenedBecause }] : []),
     { label: 'Incident', value: i.id },
   ];
   const link = incidentLink(input.publicUrl, i.id);
   return {
-    title: `${i.severity.toUpperCase()}: packet capture / traffic mirroring (T1040) on ${deviceName(i.device)}`,
+    title: `${i.severity.toUpperCase()}: ${headline(i.detections)} on ${deviceName(i.device)}`,
     change: changeText(input),
     facts,
     lines: shown.slice(-MAX_LISTED).map((d) => ({ lead: d.kind, text: commandPath(d), note: d.why })),
@@ -109,7 +111,35 @@ export function summarize(input: RenderInput): Summary {
     time: i.lastSeen,
     threadKey: i.id,
     noun: 'incident',
+    attack: attackOf(i.detections),
   };
+}
+
+/** The ATT&CK techniques of the detections, each once, in order of first appearance. */
+function techniquesOf(detections: readonly Detection[]): string[] {
+  return [...new Set(detections.flatMap((d) => (d.technique === '' ? [] : d.technique.split(', '))))];
+}
+
+/** Techniques named in a title; the message lists the rest. */
+const TITLE_TECHNIQUES = 3;
+
+/** The techniques of an incident in a few characters, for titles, headers and paging summaries; '' when none. */
+export function attackOf(detections: readonly Detection[]): string {
+  const all = techniquesOf(detections);
+  return all.slice(0, TITLE_TECHNIQUES).join(', ') + (all.length > TITLE_TECHNIQUES ? ', …' : '');
+}
+
+function attackText(detections: readonly Detection[]): string {
+  const all = techniquesOf(detections);
+  return all.length > 0 ? ` · MITRE ATT&CK ${all.join(', ')}` : '';
+}
+
+/** What the incident is about: capture and mirroring (T1040), or, for rules from elsewhere, the first rule's title. */
+function headline(detections: readonly Detection[]): string {
+  if (detections.every((d) => d.technique === 'T1040')) return 'packet capture / traffic mirroring (T1040)';
+  const shown = attackOf(detections);
+  const what = techniquesOf(detections).includes('T1040') ? 'packet capture / traffic mirroring' : (detections[0]?.title ?? 'detection');
+  return `${what}${detections.length > 1 ? ' and other commands' : ''}${shown ? ` (${shown})` : ''}`;
 }
 
 /**
@@ -150,6 +180,7 @@ export function summarizeDigest(input: DigestInput): Summary {
     time: new Date(d.closesAt),
     threadKey: d.id,
     noun: 'incidents',
+    attack: 'T1040',
   };
 }
 

@@ -11,6 +11,7 @@ export type IncidentStatus = (typeof STATUSES)[number];
 // The server's own lists (plain data, bundled in): a kind added there reaches every filter and form here.
 import { DETECTION_KINDS as KINDS, type DetectionKind as Kind } from '../../types';
 import { WORK_KINDS, type WorkKind } from '../../detect/expected/kinds';
+import type { SessionType } from '../../detect/session-types';
 
 export { KINDS, WORK_KINDS, type Kind, type WorkKind };
 
@@ -189,7 +190,7 @@ export interface BelievedCapture {
 
 export interface BelievedSession {
   id: string;
-  type: 'span' | 'rspan' | 'erspan-source' | 'erspan-destination';
+  type: SessionType;
   active: boolean;
   sources: string[];
   destinations: string[];

@@ -2,6 +2,7 @@
 // Everything is compiled once: lowercase literals, precompiled regexes, parsed networks. Errors are thrown as plain
 // Errors whose message is the reason; the loader adds the file name.
 import { cidrContains, parseCidr, type Cidr } from './cidr.js';
+import { toJsRegex } from './regex-names.js';
 import { FIELDS, type CommandPrefix, type FieldName } from './types.js';
 import type { EventView } from './view.js';
 
@@ -26,7 +27,23 @@ interface FieldTest {
 
 export type Selection =
   | { readonly type: 'map'; readonly alternatives: readonly (readonly FieldTest[])[] }
-  | { readonly type: 'keywords'; readonly tests: readonly ValueTest[] };
+  | { readonly type: 'keywords'; readonly tests: readonly ValueTest[]; readonly inRaw: boolean };
+
+/** How a rule's field names and keywords meet the CommandEvent: capwatch's own names, or a mapped log source's. */
+export interface FieldDialect {
+  /** The event field a rule's field name stands for; undefined when the events have no such field. */
+  resolve(name: string): FieldName | undefined;
+  /** Why a field name is refused. */
+  unknown(name: string): string;
+  /** Keywords (values without a field) search the raw line as well as the command. */
+  readonly keywordsInRaw: boolean;
+}
+
+export const NATIVE_FIELDS: FieldDialect = {
+  resolve: (name) => ((FIELDS as readonly string[]).includes(name) ? (name as FieldName) : undefined),
+  unknown: (name) => `unknown field '${name}' (fields: ${FIELDS.join(', ')})`,
+  keywordsInRaw: true,
+};
 
 type Facts = Record<string, string>;
 
@@ -108,7 +125,7 @@ function unescapeSigma(value: string): string {
 }
 
 function compileRegex(value: string, flagMods: string, where: string): RegExp {
-  let src = value;
+  let src = toJsRegex(value);
   let flags = flagMods;
   const inline = /^\(\?([ims]+)\)/.exec(src);
   if (inline) {
@@ -146,10 +163,10 @@ function compileValue(raw: string, mode: Exclude<Mode, 'wild'>, reFlags: string,
   return { mode, lower: literal.toLowerCase(), prefix };
 }
 
-function compileField(key: string, value: unknown): FieldTest {
+function compileField(key: string, value: unknown, dialect: FieldDialect): FieldTest {
   const [fieldName, ...mods] = key.split('|');
-  if (!(FIELDS as readonly string[]).includes(fieldName!)) throw new Error(`unknown field '${fieldName}' (fields: ${FIELDS.join(', ')})`);
-  const field = fieldName as FieldName;
+  const field = dialect.resolve(fieldName!);
+  if (field === undefined) throw new Error(dialect.unknown(fieldName!));
   let mode: Exclude<Mode, 'wild'> = 'eq';
   let all = false;
   let reFlags = '';
@@ -168,24 +185,25 @@ function compileField(key: string, value: unknown): FieldTest {
   return { field, all, needsLower, tests };
 }
 
-function compileMap(map: unknown, where: string): FieldTest[] {
+function compileMap(map: unknown, where: string, dialect: FieldDialect): FieldTest[] {
   if (typeof map !== 'object' || map === null || Array.isArray(map)) throw new Error(`${where}: expected a map of field: value`);
   const entries = Object.entries(map);
   if (entries.length === 0) throw new Error(`${where}: empty map`);
-  return entries.map(([k, v]) => compileField(k, v));
+  return entries.map(([k, v]) => compileField(k, v, dialect));
 }
 
-export function compileSelection(name: string, body: unknown): Selection {
+export function compileSelection(name: string, body: unknown, dialect: FieldDialect = NATIVE_FIELDS): Selection {
   const where = `selection '${name}'`;
-  if (typeof body === 'string' || typeof body === 'number') return { type: 'keywords', tests: [compileValue(String(body), 'contains', '', where)] };
+  const inRaw = dialect.keywordsInRaw;
+  if (typeof body === 'string' || typeof body === 'number') return { type: 'keywords', tests: [compileValue(String(body), 'contains', '', where)], inRaw };
   if (Array.isArray(body)) {
     if (body.length === 0) throw new Error(`${where}: empty list`);
     if (body.every((b) => typeof b !== 'object' || b === null)) {
-      return { type: 'keywords', tests: body.map((b) => compileValue(scalar(b, where), 'contains', '', where)) };
+      return { type: 'keywords', tests: body.map((b) => compileValue(scalar(b, where), 'contains', '', where)), inRaw };
     }
-    return { type: 'map', alternatives: body.map((m, i) => compileMap(m, `${where} item ${i + 1}`)) };
+    return { type: 'map', alternatives: body.map((m, i) => compileMap(m, `${where} item ${i + 1}`, dialect)) };
   }
-  return { type: 'map', alternatives: [compileMap(body, where)] };
+  return { type: 'map', alternatives: [compileMap(body, where, dialect)] };
 }
 
 // ---- matching ----------------------------------------------------------------------------------------------
@@ -243,9 +261,9 @@ function testField(f: FieldTest, view: EventView, facts: Facts | undefined): boo
 export function matchSelection(sel: Selection, view: EventView, facts?: Facts): boolean {
   if (sel.type === 'keywords') {
     const cmd = view.lower('command') ?? '';
-    const raw = view.lower('raw') ?? '';
+    const raw = sel.inRaw ? (view.lower('raw') ?? '') : '';
     for (const t of sel.tests) {
-      if (testValue(t, view.event.command, cmd, undefined) || testValue(t, view.event.raw, raw, undefined)) return true;
+      if (testValue(t, view.event.command, cmd, undefined) || (sel.inRaw && testValue(t, view.event.raw, raw, undefined))) return true;
     }
     return false;
   }

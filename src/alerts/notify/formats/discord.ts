@@ -20,7 +20,7 @@ function render(s: Summary, target: NotifyTarget, ref: string | undefined): Rend
     color: COLOR[s.severity],
     fields: s.facts.map((f) => ({ name: f.label, value: escape(f.value, 'markdown', 300), inline: f.label !== 'Confirmation' && f.label !== 'Why one message' })),
     timestamp: s.time.toISOString(),
-    footer: { text: 'capwatch · MITRE ATT&CK T1040' },
+    footer: { text: `capwatch${s.attack ? ` · MITRE ATT&CK ${s.attack}` : ''}` },
   };
   const body = JSON.stringify({ username: 'capwatch', allowed_mentions: { parse: [] }, embeds: [embed] });
   const headers = { 'content-type': 'application/json' };

@@ -10,7 +10,7 @@ function render(s: Summary, target: NotifyTarget): Rendered {
   const per = Math.floor(COMMANDS_BUDGET / Math.max(1, s.lines.length));
   const lines = s.lines.map((l) => `<b>${l.lead}</b> ${escape(l.text, 'html', per - 250)}${l.note ? `<br><i>${escape(l.note, 'html', 150)}</i>` : ''}`);
   if (s.more) lines.push(`…and ${s.more} more`);
-  const heading = s.noun === 'incident' ? 'T1040 incident' : 'T1040 storm digest';
+  const heading = `${s.attack ? `${s.attack} ` : ''}${s.noun === 'incident' ? 'incident' : 'storm digest'}`;
   const card = {
     // Header and the plain `text` carry no attacker text: Chat does not escape-decode them the way it does widgets.
     header: { title: `${s.severity.toUpperCase()} ${heading}`, subtitle: s.change },

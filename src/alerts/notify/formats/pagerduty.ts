@@ -2,7 +2,7 @@
 // alert, acknowledging or resolving the incident in capwatch does the same there. summary ≤ 1024, dedup_key ≤ 255.
 import { deviceName, detectionJson } from '../../json.js';
 import { escape } from '../escape.js';
-import { commandPath, confirmationText, consoleListLink, incidentLink, summarizeDigest } from '../content.js';
+import { attackOf, commandPath, confirmationText, consoleListLink, incidentLink, summarizeDigest } from '../content.js';
 import type { DigestFormatter, Formatter } from '../types.js';
 import type { Severity } from '../../../types.js';
 
@@ -15,7 +15,8 @@ export const pagerduty: Formatter = (input) => {
   const headers = { 'content-type': 'application/json' };
   if (i.status !== 'open') return { body: JSON.stringify({ ...base, event_action: i.status === 'acknowledged' ? 'acknowledge' : 'resolve' }), headers };
   const last = i.detections[i.detections.length - 1];
-  const summary = `${i.severity.toUpperCase()} T1040 on ${deviceName(i.device)} by ${i.user ?? 'unknown user'}: ${last ? commandPath(last) : ''}`;
+  const attack = attackOf(i.detections);
+  const summary = `${i.severity.toUpperCase()} ${attack || 'detection'} on ${deviceName(i.device)} by ${i.user ?? 'unknown user'}: ${last ? commandPath(last) : ''}`;
   const link = incidentLink(input.publicUrl, i.id);
   const payload = {
     summary: escape(summary, 'plain', 1024),
@@ -23,7 +24,7 @@ export const pagerduty: Formatter = (input) => {
     severity: SEVERITY[i.severity],
     timestamp: i.firstSeen.toISOString(),
     ...(i.device.platform && { component: i.device.platform }),
-    group: 'T1040',
+    group: attack || 'other',
     class: [...new Set(i.detections.map((d) => d.kind))].join(','),
     custom_details: {
       user: i.user === undefined ? null : escape(i.user, 'plain', 255),
