@@ -67,11 +67,14 @@ async function startBare(): Promise<Receiver> {
   return { name: 'bare node', pid: p.pid!, port, count: async (t) => last[t], stop: () => stopChild(p) };
 }
 
+const METRICS_TOKEN = 'bench-metrics-token-0123456789abcdef';
+
 async function startCapwatch(dir: string): Promise<Receiver> {
   const cfg = join(dir, 'bench.yaml');
   writeFileSync(cfg, JSON.stringify({
     syslog: { host: '127.0.0.1', udp: { port: 0 }, tcp: { port: 0 } },
-    http: { host: '127.0.0.1', port: 0 },
+    // /metrics needs a credential: the bench scrapes with a metrics-only token, as Prometheus would.
+    http: { host: '127.0.0.1', port: 0, metrics: { token: METRICS_TOKEN } },
     storage: { path: join(dir, `bench-${Date.now()}.db`) },
     log: { level: 'info' },
   }));
@@ -92,7 +95,9 @@ async function startCapwatch(dir: string): Promise<Receiver> {
     pid: p.pid!,
     port: { udp: listening.udp.port, tcp: listening.tcp.port },
     async count(t) {
-      const text = await (await fetch(`http://127.0.0.1:${http}/metrics`)).text();
+      const r = await fetch(`http://127.0.0.1:${http}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+      if (!r.ok) throw new Error(`/metrics answered ${r.status}`);
+      const text = await r.text();
       const m = new RegExp(`capwatch_messages_received_total\\{[^}]*transport="${t}"[^}]*\\} (\\d+)`).exec(text);
       return m ? Number(m[1]) : 0;
     },
