@@ -1,6 +1,6 @@
 // Records produced by the pure parsers. Nothing here knows about sockets, clocks or storage.
 
-export type Platform = 'ios' | 'iosxe' | 'nxos' | 'asa' | 'eos' | 'junos' | 'iosxr';
+export type Platform = 'ios' | 'iosxe' | 'nxos' | 'asa' | 'eos' | 'junos' | 'iosxr' | 'fortios' | 'panos';
 
 /** What a parser could not understand. Parsers return this instead of throwing. */
 export interface ParseFailure {
@@ -66,6 +66,9 @@ export type RecordOrigin =
   | 'eos-accounting' // Arista Aaa: %ACCOUNTING-6-CMD
   | 'junos-cli' // Junos UI_CMDLINE_READ_LINE
   | 'sudo' // a Linux sudo line (`sudo[PID]: user : TTY=… ; COMMAND=…`): SONiC, Cumulus, Junos Evolved shells
+  | 'fortios-config' // FortiGate event log 0100044546 / 0100044547 (a configuration change)
+  | 'panos-config' // PAN-OS CONFIG log (a configuration change)
+  | 'panos-audit' // PAN-OS audit log (an operational command, from the web UI or the CLI)
   | 'tacacs' // a TACACS+ accounting packet capwatch received itself
   | 'device'; // a device notification (BUFCAP, CONFIG_I), not a typed command
 

@@ -35,6 +35,10 @@ const JUNOS = { device: { platform: 'junos' as const } };
 const EOS = { device: { platform: 'eos' as const } };
 const NX_ERSPAN = 'monitor session 2 type erspan-source';
 const BUFCAP = (mn: string) => ({ tag: `BUFCAP-6-${mn}`, user: undefined });
+const ASA = { device: { platform: 'asa' as const, hostname: 'fw01' } };
+const FGT = { device: { platform: 'fortios' as const, hostname: 'FGT-EDGE' } };
+const FGT_SWITCH = { ...FGT, context: ['config system switch-interface', 'edit Test'] };
+const PAN = { device: { platform: 'panos' as const, hostname: 'PA-VM' } };
 
 /** rule file → [an event that fires it, an event that must not, the events that come before each (optional)]. */
 const CASES: Record<string, [CommandEvent, CommandEvent, CommandEvent[]?]> = {
@@ -95,6 +99,29 @@ const CASES: Record<string, [CommandEvent, CommandEvent, CommandEvent[]?]> = {
   capture_removed: [ev('no monitor capture TEST'), ev('no ip flow monitor FM input', { context: ['interface GigabitEthernet1'] })],
   mirror_recon: [ev('show monitor capture TEST parameter'), ev('show monitor event-trace all-traces')],
   pcap_copied_off_device: [ev('copy bootflash:tac.pcap ftp://198.51.100.7/tac.pcap vrf management'), ev('copy running-config tftp://10.1.1.1/r1.cfg')],
+  // Firewalls: the vendors' documented syntax (test/firewalls.test.ts runs the fixture lines end to end)
+  asa_capture_defined: [ev('capture cap1 interface inside match tcp any any eq 49', ASA), ev('capture cap1 stop', ASA)],
+  asa_capture_removed: [ev('no capture cap1 interface outside', ASA), ev('no capture cap1 stop', ASA)],
+  asa_capture_stopped: [ev('capture cap1 stop', ASA), ev('capture cap1 interface inside', ASA)],
+  asa_capture_started: [ev('no capture cap1 stop', ASA), ev('no capture cap1', ASA)],
+  asa_capture_cleared: [ev('clear capture cap1', ASA), ev('clear configure capture', ASA)],
+  asa_capture_exported: [ev('copy /pcap capture:cap1 tftp://203.0.113.9/cap1.pcap', ASA), ev('copy running-config tftp://203.0.113.9/fw01.cfg', ASA)],
+  asa_capture_listed: [ev('show capture', ASA), ev('show capture-traffic', ASA)],
+  fortios_sniffer_packet: [ev("diagnose sniffer packet any 'port 49' 6 0 l", FGT), ev('diagnose debug flow filter addr 10.1.1.1', FGT)],
+  fortios_debug_flow_trace: [ev('diagnose debug flow trace start 100', FGT), ev('diagnose debug flow filter addr 10.1.1.1', FGT)],
+  fortios_span_enabled: [ev('set span enable; set span-dest-port port6', FGT_SWITCH), ev('set span enable', { ...FGT, context: ['config system interface', 'edit port5'] })],
+  fortios_span_disabled: [ev('set span disable', FGT_SWITCH), ev('set span enable', FGT_SWITCH)],
+  fortios_span_source: [ev('set span-source-port port5; set span-direction both', FGT_SWITCH), ev('set span-dest-port port6', FGT_SWITCH)],
+  fortios_span_destination: [ev('set span-dest-port port6', FGT_SWITCH), ev('set span-source-port port5', FGT_SWITCH)],
+  panos_packet_diag_capture_on: [ev('debug dataplane packet-diag set capture on', PAN), ev('debug dataplane packet-diag set filter on', PAN)],
+  panos_packet_diag_capture_off: [ev('debug dataplane packet-diag set capture off', PAN), ev('debug dataplane packet-diag set filter off', PAN)],
+  panos_packet_diag_capture_defined: [
+    ev('debug dataplane packet-diag set capture stage firewall file fw.pcap', PAN),
+    ev('debug dataplane packet-diag set log feature flow basic', PAN),
+  ],
+  panos_packet_diag_cleared: [ev('debug dataplane packet-diag clear all', PAN), ev('debug dataplane packet-diag clear log log', PAN)],
+  panos_packet_diag_listed: [ev('debug dataplane packet-diag show setting', PAN), ev('show counter global filter packet-filter yes delta yes', PAN)],
+  panos_pcap_exported: [ev('scp export filter-pcap from rx.pcap to admin@198.51.100.7:/tmp', PAN), ev('scp export configuration from running-config.xml to admin@198.51.100.7:/tmp', PAN)],
   // fires only on a file the state knows captured packets went to (the third element writes it)
   captured_file_copied: [ev('copy flash:sysdiag.bin tftp:'), ev('copy flash:other.bin tftp:'), [ev('monitor capture CAP file location flash:sysdiag.bin')]],
   // RECONSTRUCTIONS following the IP Traffic Export guide's syntax (INE "The RITE Stuff" example)
@@ -156,7 +183,7 @@ describe('every built-in rule', () => {
       expect(r.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
       expect(r.references.length, r.file).toBeGreaterThan(0);
       expect(r.falsepositives.length, r.file).toBeGreaterThan(0);
-      expect(['cisco', 'juniper', 'arista']).toContain(r.logsource.product);
+      expect(['cisco', 'juniper', 'arista', 'fortinet', 'paloaltonetworks']).toContain(r.logsource.product);
       // Every rule pins the start of the command, so ordinary config lines skip rule evaluation altogether.
       expect(r.commandPrefixes, r.file).not.toBeNull();
     }

@@ -4,10 +4,12 @@ import { isParseFailure, type DeviceRecord, type MessageTag, type ParseFailure, 
 import { asaRecord } from './asa.js';
 import { eemRecord } from './eem.js';
 import { eosConfigStartRecord, isEosAgent } from './eos.js';
+import { FORTIOS_CONFIG_MARKERS, fortiosRecord } from './fortios.js';
 import { capturePointRecord, cfglogRecord, configEndRecord, trafficExportRecord } from './ios.js';
 import { iseRecord } from './ise.js';
 import { xrCommitRecord } from './iosxr.js';
 import { JUNOS_COMMITS, junosCommitRecord, junosRecord } from './junos.js';
+import { PANOS_MARKERS, panosRecord } from './panos.js';
 import { nxosAccountingRecord, nxosConfigEndRecord, nxosLocalAccountingRecord, nxosSudoRecord } from './nxos.js';
 import { sudoRecord } from './sudo.js';
 import { eosAccountingRecord, tacplusRecord } from './tacplus.js';
@@ -49,12 +51,30 @@ export function extractRecord(msg: SyslogMessage, opts?: ExtractOptions): Device
     const junosCommit = junosMessageName(msg.body);
     if (junosCommit !== undefined) return junosCommitRecord(junosCommit, msg.body.slice(junosCommit.length + 1).trimStart());
     if (msg.appName === SUDO) return sudoRecord(msg.body, 'sudo');
+    if (isFortiosConfig(msg.body)) return fortiosRecord(msg.body);
+    if (isPanosAction(msg.body)) return panosRecord(msg.body);
     return nxosLocalAccountingRecord(msg.body) ?? tacplusRecord(msg.body);
   } catch (err) {
     // Input is hostile and the extractors are many: a bug must cost one message, not the pipeline.
     return { error: `extractor failed: ${err instanceof Error ? err.message : String(err)}` };
   }
 }
+
+/** A FortiGate configuration-change event: `logid="0100044547"` (or unquoted, as older FortiOS logs it). */
+function isFortiosConfig(body: string): boolean {
+  for (const m of FORTIOS_CONFIG_MARKERS) if (body.includes(m)) return true;
+  return false;
+}
+
+/** A PAN-OS CONFIG or audit log: its type column, between commas, in the first columns. */
+function isPanosAction(body: string): boolean {
+  for (const m of PANOS_MARKERS) {
+    const at = body.indexOf(m);
+    if (at >= 0 && at < PANOS_TYPE_WITHIN) return true;
+  }
+  return false;
+}
+const PANOS_TYPE_WITHIN = 80;
 
 /**
  * The tag exactly as the device prints it (IOS-XR may put `MGBL-` in front), as the pre-filter keys on it: a look-alike

@@ -42,6 +42,10 @@ const PARSERS: Record<Platform, readonly OutputParser[]> = {
   junos: [(t) => ({ sessions: parseJunosSessions(t.lines) })],
   eos: [],
   iosxr: [],
+  // No real FortiOS (`show system switch-interface`) or PAN-OS (`debug dataplane packet-diag show setting`) output has
+  // been seen: their answers count as unsupported, as EOS's do.
+  fortios: [],
+  panos: [],
 };
 
 /** Commands meant to reveal captures or mirrors (or exec commands acting on them); '' = unknown, read it anyway. */

@@ -104,7 +104,9 @@ function minSeverity(a: Severity, b: Severity): Severity {
   return severityRank(a) <= severityRank(b) ? a : b;
 }
 
-const SESSION_MODE = /^monitor session /i;
+// Where a mirror is configured in a submode and stays off until switched on: NX-OS and ERSPAN `monitor session`,
+// FortiOS switch interfaces (`set span enable`).
+const SESSION_MODE = /^(?:monitor session |config system (?:switch-interface|virtual-switch)$)/i;
 const SNIFFER = /ethanalyzer|tcpdump|tshark|dumpcap|monitor traffic/i;
 
 function inSessionSubmode(context: readonly string[]): boolean {
@@ -162,6 +164,8 @@ function whyDone(input: WhyInput): string {
   switch (rule.action) {
     case 'define':
       return `Packet capture ${cap} was set up on ${dev}; once started it records the traffic it selects${f.filter ? ` (${f.filter})` : ''}.`;
+    case 'define-start':
+      return `Packet capture ${cap} was set up on ${dev} and records at once the traffic it selects${f.interfaces ? ` on ${f.interfaces}` : ''}${f.filter ? ` (${f.filter})` : ''}.`;
     case 'start':
       return `Packet capture ${cap} started on ${dev}: the device is now recording traffic${f.interfaces ? ` on ${f.interfaces}` : ''}.`;
     case 'stop':
@@ -210,6 +214,8 @@ function whyDone(input: WhyInput): string {
       return f.part ? `A ${f.part} was removed from mirror session ${s} on ${dev}.` : `Mirror session ${s} was removed from ${dev}.`;
     case 'recon':
       return `Someone listed the captures or mirror sessions on ${dev}, which often comes before setting one up or checking that one still runs.`;
+    case 'trace':
+      return `A packet-flow trace ran on ${dev}: it shows how the device handles the flow it selects (route, policy, NAT), not the packets' contents.`;
     case 'commit': {
       const what = f.capture ? `capture ${f.capture}` : `mirror session ${s}`;
       const to = f.destinationIp ? ` to ${f.destinationIp}${outsideCollectors ? ', outside the approved collector networks' : ''}` : '';

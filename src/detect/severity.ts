@@ -58,6 +58,8 @@ const TARGETS: readonly { name: string; re: RegExp }[] = [
   { name: 'capture targets RADIUS (1812/1813)', re: /\b(?:eq|port|range)\s+(?:1812|1813|1645|1646|radius)\b|radius/i },
   { name: 'capture targets SNMP (161/162)', re: /\b(?:eq|port|range)\s+(?:161|162|snmp|snmptrap)\b|snmp/i },
   { name: 'capture targets SSH (TCP 22)', re: /\b(?:eq|port|range)\s+(?:22|ssh)\b|\bssh\b/i },
+  { name: 'capture targets LDAP (389/636)', re: /\b(?:eq|port|range)\s+(?:389|636|ldaps?)\b|\bldaps?\b/i },
+  { name: 'capture targets Kerberos (88)', re: /\b(?:eq|port|range)\s+(?:88|kerberos)\b|kerberos/i },
   { name: 'capture targets BGP (TCP 179)', re: /\b(?:eq|port|range)\s+(?:179|bgp)\b|\bbgp\b/i },
 ];
 
@@ -101,7 +103,7 @@ export function assessSeverity(i: SeverityInput, collectors: CollectorNetworks):
     severity = maxSeverity(severity, collectors.contains(destinationIp) ? 'high' : 'critical');
   }
 
-  if (i.action === 'start' || i.action === 'run') severity = maxSeverity(severity, 'high');
+  if (i.action === 'start' || i.action === 'run' || i.action === 'define-start') severity = maxSeverity(severity, 'high');
   if (i.session && hasBothEnds(i.session)) severity = maxSeverity(severity, 'high');
 
   const tradecraft = tradecraftOf(i);

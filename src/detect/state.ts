@@ -166,7 +166,7 @@ export function hasBothEnds(s: Readonly<SessionState>): boolean {
   }
 }
 
-const CAPTURE_ACTIONS: ReadonlySet<RuleAction> = new Set(['define', 'start', 'stop', 'clear', 'export', 'remove']);
+const CAPTURE_ACTIONS: ReadonlySet<RuleAction> = new Set(['define', 'start', 'stop', 'clear', 'export', 'remove', 'define-start']);
 
 /** EEM `append` can grow a variable without end: it is a command line, a few KB at most. */
 const MAX_EEM_VALUE = 4096;
@@ -412,6 +412,18 @@ export class MirrorState {
     if (action === 'remove') {
       const c = dev?.captures.get(key);
       if (!dev || !c) return [];
+      // ASA `no capture NAME interface IF` detaches one interface; the capture ends with its last one.
+      if (f.interfaces !== undefined && c.interfaces.length > 0) {
+        const gone = new Set(splitList(f.interfaces).map((x) => x.toLowerCase()));
+        const keep = c.interfaces.filter((x) => !gone.has(x.toLowerCase()));
+        if (keep.length > 0) {
+          const wasActive = c.active;
+          c.interfaces.splice(0, c.interfaces.length, ...keep);
+          c.lastChange = time;
+          this.touch(dev, time);
+          return [{ device: dev.address, object: 'capture', id: key, change: 'updated', wasActive, active: c.active, capture: c }];
+        }
+      }
       dev.captures.delete(key);
       this.touch(dev, time);
       return [{ device: dev.address, object: 'capture', id: key, change: 'removed', wasActive: c.active, active: false, capture: c }];
@@ -425,8 +437,9 @@ export class MirrorState {
       d.captures.set(key, c);
     }
     const wasActive = c.active;
-    if (action === 'define') {
+    if (action === 'define' || action === 'define-start') {
       c.defined = true;
+      if (action === 'define-start') c.active = true;
       if (f.interfaces !== undefined) this.addEntries(c.interfaces, splitList(f.interfaces));
       if (f.direction !== undefined) c.direction = f.direction;
       if (f.filter !== undefined) c.filter = f.filter;

@@ -28,11 +28,13 @@ export { DETECTION_KINDS as KINDS } from '../../types.js';
 /**
  * The lifecycle effect of a rule hit (`capwatch.action`), which drives the capture/mirror state:
  * captures: define, start, stop, clear, export, run (a foreground capture: ethanalyzer, tcpdump; no lasting object),
+ *           define-start (a named capture that records from the moment it is defined: ASA `capture NAME interface …`),
  *           automate (an EEM applet that will run a capture/mirror command), display (captured packets printed on
  *           screen: `show monitor capture CAP buffer dump`);
  * mirror sessions: session (submode entered / session declared), source, destination, enable (`no shutdown`),
  *           shutdown, erspan-id, origin, remote-vlan (a VLAN made RSPAN-capable);
- * both: remove; and recon (listing captures/sessions);
+ * both: remove; and recon (listing captures/sessions); trace (a packet-flow trace: the device's decisions, not the
+ * packets: FortiOS `diagnose debug flow trace start`);
  * evasion: impair (logging or accounting turned off or narrowed), unlog (a log or accounting destination removed; its
  *           positive form, which names the destination added, only teaches the device's destinations and never
  *           alerts), erase (logs cleared, capture files deleted);
@@ -48,6 +50,7 @@ export const ACTIONS = [
   'clear',
   'export',
   'run',
+  'define-start',
   'automate',
   'display',
   'session',
@@ -63,6 +66,7 @@ export const ACTIONS = [
   'impair',
   'unlog',
   'erase',
+  'trace',
   'commit',
   'discard',
   'none',
