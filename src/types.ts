@@ -34,6 +34,8 @@ export interface CommandEvent {
   taskId?: string;
   privLevel?: number;
   timezone?: string;
+  /** What the record itself states as facts (cloud audit records: resource ids, target, account, region). */
+  facts?: Readonly<Record<string, string>>;
 }
 
 export type Severity = 'informational' | 'low' | 'medium' | 'high' | 'critical';

@@ -41,6 +41,10 @@ const PARSERS: Record<Platform, readonly OutputParser[]> = {
   asa: [(t) => ({ captures: parseAsaCaptures(t.command, t.lines) })],
   junos: [(t) => ({ sessions: parseJunosSessions(t.lines) })],
   eos: [],
+  // Cloud accounts have no show commands: their mirrors are listed through the providers' APIs.
+  aws: [],
+  gcp: [],
+  azure: [],
 };
 
 /** Commands meant to reveal captures or mirrors (or exec commands acting on them); '' = unknown, read it anyway. */

@@ -21,6 +21,7 @@ import type { ExpectedWork } from './expected/matcher.js';
 import { RuleIndex } from './sigma/dispatch.js';
 import type { Rule } from './sigma/types.js';
 import { EventView } from './sigma/view.js';
+import { cloudWhy, isCloudPlatform } from './cloud.js';
 import { assessSeverity, CollectorNetworks, isRemoteUrl } from './severity.js';
 import { MirrorState, type CaptureState, type MirrorStateLimits, type SessionState } from './state.js';
 
@@ -82,6 +83,7 @@ interface WhyInput {
 }
 
 function why({ rule, event, facts: f, session, outsideCollectors }: WhyInput): string {
+  if (isCloudPlatform(event.device.platform)) return cloudWhy(rule.action, event, f, outsideCollectors);
   const dev = event.device.hostname ?? event.device.address;
   const cap = f.capture ?? f.buffer ?? 'a capture';
   const s = f.session ?? '?';
@@ -129,6 +131,9 @@ function why({ rule, event, facts: f, session, outsideCollectors }: WhyInput): s
     case 'remove':
       if (f.capture ?? f.buffer) return `Packet capture ${cap} was removed from ${dev}.`;
       return f.part ? `A ${f.part} was removed from mirror session ${s} on ${dev}.` : `Mirror session ${s} was removed from ${dev}.`;
+    case 'mirror':
+    case 'attempt':
+      return cloudWhy(rule.action, event, f, outsideCollectors);
     case 'recon':
       return `Someone listed the captures or mirror sessions on ${dev}, which often comes before setting one up or checking that one still runs.`;
   }
@@ -179,7 +184,7 @@ export class Detector {
 
   private build(rule: Rule, view: EventView): Detection {
     const event = view.event;
-    const facts = normaliseFacts(rule.extract(view));
+    const facts = normaliseFacts(event.facts ? { ...event.facts, ...rule.extract(view) } : rule.extract(view));
     const changes = this.state.apply({
       device: event.device.address,
       kind: rule.kind,
@@ -195,7 +200,8 @@ export class Detector {
     Object.assign(facts, assessed.facts);
     if (rule.kind !== 'removal') enrich(facts, capture, session);
     const severity: Severity = assessed.severity;
-    const outsideCollectors = facts.destinationIp !== undefined && !this.collectors.contains(facts.destinationIp);
+    const outsideCollectors =
+      (facts.destinationIp !== undefined && !this.collectors.contains(facts.destinationIp)) || assessed.elsewhere === true;
     return {
       rule: rule.id,
       title: rule.title,

@@ -5,7 +5,8 @@
 import type { DetectionKind } from '../types.js';
 import type { RuleAction } from './sigma/types.js';
 
-export type SessionType = 'span' | 'rspan' | 'erspan-source' | 'erspan-destination';
+/** `cloud`: a cloud traffic mirror (AWS Traffic Mirror session, GCP packet mirroring, Azure NIC tap configuration). */
+export type SessionType = 'span' | 'rspan' | 'erspan-source' | 'erspan-destination' | 'cloud';
 
 export interface CaptureState {
   name: string;
@@ -92,6 +93,9 @@ export function hasBothEnds(s: Readonly<SessionState>): boolean {
       return s.sources.length > 0 && s.destinationIp !== undefined;
     case 'erspan-destination':
       return s.erspanId !== undefined && s.destinations.length > 0;
+    case 'cloud':
+      // A cloud mirror copies from the moment it exists; a patch or modify may not repeat its ends.
+      return true;
     default:
       return s.sources.length > 0 && s.destinations.length > 0;
   }
@@ -106,6 +110,7 @@ const SESSION_TYPES: Readonly<Record<string, SessionType>> = {
   'erspan-source': 'erspan-source',
   'erspan-destination': 'erspan-destination',
 };
+const RESTORED_TYPES: readonly SessionType[] = [...Object.values(SESSION_TYPES), 'cloud'];
 
 class DeviceMirrors implements DeviceMirrorView {
   readonly captures = new Map<string, CaptureState>();
@@ -248,6 +253,7 @@ export class MirrorState {
   private applySession(input: MirrorInput, id: string): StateChange[] {
     const { action, time } = input;
     if (action === 'remove') return this.removeSession(input, id);
+    if (action === 'mirror') return [this.cloudMirror(input, id)];
     if ((action === 'enable' || action === 'shutdown') && id === 'all') {
       const dev = this.existing(input.device);
       if (!dev) return [];
@@ -295,6 +301,27 @@ export class MirrorState {
         break;
     }
     s.active = hasBothEnds(s) && !s.shut;
+    s.lastChange = input.time;
+    this.touch(d, input.time);
+    return { device: d.address, object: 'session', id, change: created ? 'created' : 'updated', wasActive, active: s.active, session: s };
+  }
+
+  /** A cloud mirror is made (or changed) whole in one call; what the call does not say stays as it was. */
+  private cloudMirror(input: MirrorInput, id: string): StateChange {
+    const f = input.facts;
+    const d = this.device(input.device, input.time);
+    let s = d.sessions.get(id);
+    const created = s === undefined;
+    if (!s) {
+      this.makeRoom(d);
+      s = { id, type: 'cloud', sources: [], destinations: [], shut: false, active: false, lastChange: input.time };
+      d.sessions.set(id, s);
+    }
+    const wasActive = s.active;
+    if (f.sources !== undefined) s.sources.splice(0, s.sources.length, ...splitList(f.sources).slice(0, this.maxEntries));
+    if (f.target !== undefined) s.destinations.splice(0, s.destinations.length, f.target);
+    if (f.enabled !== undefined) s.shut = f.enabled === 'false';
+    s.active = !s.shut;
     s.lastChange = input.time;
     this.touch(d, input.time);
     return { device: d.address, object: 'session', id, change: created ? 'created' : 'updated', wasActive, active: s.active, session: s };
@@ -442,7 +469,7 @@ function toSession(v: unknown): SessionState | undefined {
   if (typeof v !== 'object' || v === null) return undefined;
   const o = v as Record<string, unknown>;
   const lastChange = toDate(o.lastChange);
-  const type = Object.values(SESSION_TYPES).find((t) => t === o.type);
+  const type = RESTORED_TYPES.find((t) => t === o.type);
   if (typeof o.id !== 'string' || !lastChange || !type) return undefined;
   const s: SessionState = { id: o.id, type, sources: strings(o.sources), destinations: strings(o.destinations), shut: o.shut === true, active: false, lastChange };
   for (const k of ['destinationIp', 'erspanId', 'originIp'] as const) {

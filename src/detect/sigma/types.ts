@@ -31,7 +31,9 @@ export { DETECTION_KINDS as KINDS } from '../../types.js';
  *           automate (an EEM applet that will run a capture/mirror command);
  * mirror sessions: session (submode entered / session declared), source, destination, enable (`no shutdown`),
  *           shutdown, erspan-id, origin, remote-vlan (a VLAN made RSPAN-capable);
- * both: remove; and recon (listing captures/sessions).
+ * both: remove; and recon (listing captures/sessions);
+ * cloud: mirror (a traffic mirror made or changed in one call, copying at once unless disabled), attempt (a call the
+ *           provider refused: no object changed).
  */
 export const ACTIONS = [
   'define',
@@ -51,6 +53,8 @@ export const ACTIONS = [
   'remote-vlan',
   'remove',
   'recon',
+  'mirror',
+  'attempt',
 ] as const;
 export type RuleAction = (typeof ACTIONS)[number];
 
