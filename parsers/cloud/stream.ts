@@ -2,7 +2,8 @@
 // CloudTrail file delivered to S3 is one object `{"Records":[…]}` on one line (often hundreds of MB once unzipped),
 // Azure diagnostic settings write `{"records":[…]}`, log sinks and EventBridge archives write one object per line.
 // Any top-level object whose first key is `Records` or `records` holding an array is a wrapper: its items are the
-// records. Every other top-level object is a record itself. Pure: text in, texts out, no I/O.
+// records; so are the items of a top-level array. Every other top-level object is a record itself. Pure: text in,
+// texts out, no I/O.
 
 /** Records longer than this are skipped (counted), never kept: a hostile or broken file cannot fill the memory. */
 export const MAX_RECORD_CHARS = 4 * 1024 * 1024;
@@ -14,6 +15,8 @@ const CLOSE_ARR = 0x5d; // ]
 const QUOTE = 0x22; // "
 const BACKSLASH = 0x5c; // \
 const COLON = 0x3a; // :
+/** Nesting deeper than this is not checked for matching brackets (real records nest a dozen levels). */
+const CHECKED_DEPTH = 256;
 /** Longer first keys are not `Records`: they are not collected. */
 const MAX_KEY_CHARS = 64;
 
@@ -60,6 +63,10 @@ export class JsonRecordSplitter {
   private parts: string[] = [];
   private partsLength = 0;
   private oversize = false;
+  /** Which bracket opened each depth, to notice a record broken by a mismatched one. */
+  private readonly opened = new Uint8Array(CHECKED_DEPTH);
+  /** The records array is the top-level value itself, not a wrapper's `Records`. */
+  private topArray = false;
   /** The first key of the current top-level object, as far as read. */
   private key = '';
   readonly stats: SplitStats = { records: 0, oversized: 0, junk: 0 };
@@ -82,8 +89,13 @@ export class JsonRecordSplitter {
           if (c === OPEN_OBJ) {
             this.mode = 'first-key';
             this.depth = 1;
+            this.opened[1] = OPEN_OBJ;
             this.key = '';
             start = i;
+          } else if (c === OPEN_ARR) {
+            // A JSON array of records (an Event Grid delivery, a saved API answer).
+            this.mode = 'array';
+            this.topArray = true;
           } else if (c > 0x20 && c !== 0x2c) {
             // A line that is not an object (a header, a truncated tail): skip to the end of the line.
             this.stats.junk++;
@@ -138,8 +150,13 @@ export class JsonRecordSplitter {
         case 'record':
         case 'wrapper-rest':
           if (c === QUOTE) this.inString = true;
-          else if (c === OPEN_OBJ || c === OPEN_ARR) this.depth++;
+          else if (c === OPEN_OBJ || c === OPEN_ARR) this.open(c);
           else if (c === CLOSE_OBJ || c === CLOSE_ARR) {
+            if (!this.closes(c)) {
+              i = this.resync(chunk, i);
+              start = -1;
+              continue;
+            }
             if (--this.depth === 0) {
               if (this.mode === 'record') this.endTop(chunk, start, i, emit);
               this.mode = 'top';
@@ -151,16 +168,23 @@ export class JsonRecordSplitter {
           if (c === OPEN_OBJ) {
             this.mode = 'item';
             this.depth = 3;
+            this.opened[3] = OPEN_OBJ;
             start = i;
           } else if (c === CLOSE_ARR) {
-            this.mode = 'wrapper-rest';
-            this.depth = 1;
+            this.mode = this.topArray ? 'top' : 'wrapper-rest';
+            this.depth = this.topArray ? 0 : 1;
+            this.topArray = false;
           }
           break;
         case 'item':
           if (c === QUOTE) this.inString = true;
-          else if (c === OPEN_OBJ || c === OPEN_ARR) this.depth++;
+          else if (c === OPEN_OBJ || c === OPEN_ARR) this.open(c);
           else if (c === CLOSE_OBJ || c === CLOSE_ARR) {
+            if (!this.closes(c)) {
+              i = this.resync(chunk, i);
+              start = -1;
+              continue;
+            }
             if (--this.depth === 2) {
               this.endRecord(chunk, start, i, emit);
               this.mode = 'array';
@@ -174,6 +198,26 @@ export class JsonRecordSplitter {
     if (start >= 0 && this.collecting()) this.keep(chunk.slice(start));
   }
 
+  private open(c: number): void {
+    if (++this.depth < CHECKED_DEPTH) this.opened[this.depth] = c;
+  }
+
+  /** Does `c` close what is open at the current depth? (Deeper than CHECKED_DEPTH, it is taken on trust.) */
+  private closes(c: number): boolean {
+    return this.depth >= CHECKED_DEPTH || this.opened[this.depth] === (c === CLOSE_OBJ ? OPEN_OBJ : OPEN_ARR);
+  }
+
+  /** A bracket that closes nothing open: the record is broken. Drop it and start again at the next line. */
+  private resync(chunk: string, i: number): number {
+    this.stats.junk++;
+    this.dropParts();
+    this.mode = 'top';
+    this.depth = 0;
+    this.topArray = false;
+    const nl = chunk.indexOf('\n', i);
+    return nl < 0 ? chunk.length : nl;
+  }
+
   /** The input ended: a record left open is incomplete and dropped (counted as junk). */
   end(): void {
     if (this.collecting() || this.mode !== 'top') this.stats.junk++;
@@ -181,6 +225,7 @@ export class JsonRecordSplitter {
     this.depth = 0;
     this.inString = false;
     this.escaped = false;
+    this.topArray = false;
     this.dropParts();
   }
 
