@@ -63,6 +63,8 @@ export class JsonRecordSplitter {
   private parts: string[] = [];
   private partsLength = 0;
   private oversize = false;
+  /** Where the next backslash of the current chunk is (-1: none left, -2: not searched yet). */
+  private backslashAt = -2;
   /** Which bracket opened each depth, to notice a record broken by a mismatched one. */
   private readonly opened = new Uint8Array(CHECKED_DEPTH);
   /** The records array is the top-level value itself, not a wrapper's `Records`. */
@@ -75,6 +77,7 @@ export class JsonRecordSplitter {
 
   /** Feeds a chunk; `emit` receives each complete record's text. */
   push(chunk: string, emit: (record: string) => void): void {
+    this.backslashAt = -2;
     let start = this.collecting() ? 0 : -1;
     const n = chunk.length;
     let i = 0;
@@ -241,7 +244,10 @@ export class JsonRecordSplitter {
     }
     for (;;) {
       const q = chunk.indexOf('"', i);
-      const b = chunk.indexOf('\\', i);
+      // The next backslash is searched once per chunk and again only once passed: most strings have none, and a
+      // search to the chunk's end per string would make splitting quadratic in the chunk size.
+      if (this.backslashAt !== -1 && this.backslashAt < i) this.backslashAt = chunk.indexOf('\\', i);
+      const b = this.backslashAt;
       if (b >= 0 && (q < 0 || b < q)) {
         if (b + 1 >= chunk.length) {
           this.escaped = true;
