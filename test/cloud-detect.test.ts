@@ -12,6 +12,7 @@ import { Detector } from '../src/detect/detector.js';
 import { loadRules } from '../src/detect/sigma/load.js';
 import type { Detection } from '../src/types.js';
 import { commandEvent } from './helpers/command-event.js';
+import { configProblems } from './helpers/config.js';
 
 const rules = loadRules([join(import.meta.dirname, '..', 'rules')]);
 const cloudRules = rules.filter((r) => basename(r.file).startsWith('cloud_'));
@@ -132,5 +133,16 @@ describe('cloud rules', () => {
     if (!eb || isParseFailure(eb) || !g || isParseFailure(g)) throw new Error('not read');
     expect(summary(d.detect(cloudEvent(eb, '', 'http', RECEIVED)))).toEqual(['cloud_aws_traffic_mirror_session erspan high']);
     expect(summary(d.detect(cloudEvent(g, '', 'http', RECEIVED)))).toEqual(['cloud_azure_nic_tap_configuration erspan high']);
+  });
+});
+
+describe('configuration', () => {
+  it('detection.collectors takes cloud accounts beside CIDR networks, and names a malformed one', () => {
+    expect(configProblems({ detection: { collectors: ['10.0.0.0/8', 'aws:444455556666', 'gcp:security-collectors', 'azure:0f6c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b'] } })).toEqual([]);
+    expect(configProblems({ detection: { collectors: ['aws:4444'] } })).toEqual(['detection.collectors[0]: not a CIDR network (got "aws:4444")']);
+  });
+
+  it('http.ingest.pubsub needs its audience', () => {
+    expect(configProblems({ http: { ingest: { pubsub: { serviceAccounts: ['a@b.iam.gserviceaccount.com'] } } } })).toEqual(["http.ingest.pubsub: must have required property 'audience'"]);
   });
 });
