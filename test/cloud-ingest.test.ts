@@ -82,6 +82,14 @@ describe('POST /api/ingest/aws|gcp|azure', () => {
     expect(JSON.stringify(detail)).toContain('tms-089e55493216df002');
     const got = await alerted(inc.id);
     expect(JSON.parse(got.body)).toMatchObject({ event: 'incident.opened', incident: { user: 'arn:aws:iam::000000000:user/test@elastic.co' } });
+    // The account is listed among the devices, with the mirror it now runs.
+    type Listed = { address: string; believed: { sessions: Array<{ id: string; type: string; active: boolean }> } };
+    const account = await eventually(async () => {
+      const { devices } = await svc.api<{ devices: Listed[] }>('/api/devices');
+      const d = devices.find((x) => x.address === 'aws:000000000000');
+      return d && d.believed.sessions.length > 0 && d;
+    });
+    expect(account.believed.sessions).toMatchObject([{ id: 'tms-089e55493216df002', type: 'cloud', active: true }]);
   }, 40_000);
 
   it('Azure: the Event Grid validation handshake is answered; a delivery with a token opens an incident', async () => {

@@ -217,7 +217,7 @@ const deviceProps = {
           required: ['id', 'type', 'active', 'sources', 'destinations', 'shut', 'lastChange'],
           properties: {
             id: str,
-            type: { enum: ['span', 'rspan', 'erspan-source', 'erspan-destination'] },
+            type: { enum: ['span', 'rspan', 'erspan-source', 'erspan-destination', 'cloud'] },
             active: { type: 'boolean' },
             sources: strings,
             destinations: strings,
