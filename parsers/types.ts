@@ -1,6 +1,8 @@
 // Records produced by the pure parsers. Nothing here knows about sockets, clocks or storage.
 
-export type Platform = 'ios' | 'iosxe' | 'nxos' | 'asa' | 'eos' | 'junos' | 'iosxr' | 'fortios' | 'panos';
+export type Platform = 'ios' | 'iosxe' | 'nxos' | 'asa' | 'eos' | 'junos' | 'iosxr' | 'fortios' | 'panos' | CloudPlatform;
+/** Cloud providers whose audit logs capwatch reads for traffic mirroring (an account, project or subscription is the "device"). */
+export type CloudPlatform = 'aws' | 'gcp' | 'azure';
 
 /** What a parser could not understand. Parsers return this instead of throwing. */
 export interface ParseFailure {

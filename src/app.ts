@@ -457,6 +457,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
           },
         },
         sweeps: { maxConcurrency: c.poll.maxConcurrency, perUserPerMinute: c.poll.sweepsPerUserPerMinute },
+        cloudIngest: (provider, record, sender) => ingest.cloudRecord(JSON.stringify(record), sender, 'http', Date.now(), provider, record)?.length ?? 0,
         ...(bootstrap && { bootstrap: bootstrap.entry }),
         version: packageVersion,
       });

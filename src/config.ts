@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseCidr } from './detect/sigma/cidr.js';
+import { isCloudCollector } from './detect/severity.js';
 import { loadInventoryFile, parseInventory, type InventorySpec } from './poll/inventory.js';
 import { ajv, ConfigError, describeSchemaError, expandEnv } from './commands/validate.js';
 export { ConfigError } from './commands/validate.js';
@@ -36,7 +37,7 @@ export interface Config {
     builtinRules: boolean;
     /** Extra rule directories (Sigma YAML). */
     rules: string[];
-    /** ERSPAN / GRE collectors that may legitimately receive mirrored traffic (CIDR). */
+    /** ERSPAN / GRE collectors that may legitimately receive mirrored traffic (CIDR), and cloud accounts whose mirror targets are approved (`aws:123456789012`, `gcp:project`, `azure:<subscription>`). */
     collectors: string[];
     /** EEM applet names whose `%HA_EM-6-LOG` lines are trusted as command logs; empty = any applet. */
     eemApplets: string[];
@@ -245,6 +246,7 @@ export function buildConfig(input: unknown, env: NodeJS.ProcessEnv = process.env
   problems.push(...httpProblems(config.http));
   problems.push(...compileWindows(config.expected).problems);
   for (const [i, cidr] of config.detection.collectors.entries()) {
+    if (isCloudCollector(cidr)) continue;
     if (!/^[0-9a-fA-F:.]+\/\d{1,3}$/.test(cidr) || !parseCidr(cidr)) problems.push(`detection.collectors[${i}]: not a CIDR network (got ${JSON.stringify(cidr)})`);
   }
   for (const [i, cidr] of config.detection.logCollectors.entries()) {

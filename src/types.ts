@@ -38,6 +38,8 @@ export interface CommandEvent {
   typed?: string;
   /** The device's own outcome of the command, when the record gives one (NX-OS accounting `(FAILURE)`). */
   result?: CommandResult;
+  /** What the record itself states as facts (cloud audit records: resource ids, target, account, region). */
+  facts?: Readonly<Record<string, string>>;
 }
 
 export type Severity = 'informational' | 'low' | 'medium' | 'high' | 'critical';

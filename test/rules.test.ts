@@ -177,8 +177,10 @@ const CASES: Record<string, [CommandEvent, CommandEvent, CommandEvent[]?]> = {
 
 describe('every built-in rule', () => {
   it('loads, with Sigma metadata and a test case', () => {
-    expect(rules.length).toBe(Object.keys(CASES).length);
-    for (const r of rules) {
+    // Cloud rules (rules/cloud_*.yml) read audit records, not device commands: test/cloud-detect.test.ts covers them.
+    const deviceRules = rules.filter((r) => !basename(r.file).startsWith('cloud_'));
+    expect(deviceRules.length).toBe(Object.keys(CASES).length);
+    for (const r of deviceRules) {
       expect(Object.keys(CASES), r.file).toContain(basename(r.file, '.yml'));
       expect(r.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
       expect(r.references.length, r.file).toBeGreaterThan(0);

@@ -46,6 +46,10 @@ const PARSERS: Record<Platform, readonly OutputParser[]> = {
   // been seen: their answers count as unsupported, as EOS's do.
   fortios: [],
   panos: [],
+  // Cloud accounts have no show commands: their mirrors are listed through the providers' APIs.
+  aws: [],
+  gcp: [],
+  azure: [],
 };
 
 /** Commands meant to reveal captures or mirrors (or exec commands acting on them); '' = unknown, read it anyway. */

@@ -25,6 +25,17 @@ export interface HttpConfig {
     host: string;
   };
   auth: AuthConfig;
+  ingest: { pubsub?: PubSubAuthConfig };
+}
+
+/** Pub/Sub push subscriptions that sign their requests with a Google OIDC token instead of sending a capwatch token. */
+export interface PubSubAuthConfig {
+  /** The audience set on the push subscription (by default its push endpoint URL). */
+  audience: string;
+  /** Service accounts the push subscription signs as; empty = any Google-signed token for the audience. */
+  serviceAccounts: string[];
+  /** Where Google publishes its signing keys. */
+  jwksUrl: string;
 }
 
 export interface TokenEntry {
@@ -86,6 +97,16 @@ export function httpSchema(section: (p: Record<string, unknown>) => unknown, por
       token: { type: 'string', minLength: 16 },
       port: port,
       host: { type: 'string', default: '127.0.0.1' },
+    }),
+    ingest: section({
+      pubsub: entry(
+        {
+          audience: { type: 'string', minLength: 1 },
+          serviceAccounts: strings,
+          jwksUrl: { type: 'string', pattern: '^https?://', default: 'https://www.googleapis.com/oauth2/v3/certs' },
+        },
+        ['audience'],
+      ),
     }),
     auth: section({
       tokens: { type: 'array', default: [], items: entry({ name, role, sha256: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' } }, ['name', 'role', 'sha256']) },

@@ -20,6 +20,7 @@ import type { Activity } from '../alerts/activity.js';
 import { activityRoutes } from './activity.js';
 import { adminRoutes, type AdminApiDeps } from './admin.js';
 import { auditRoutes } from './audit.js';
+import { cloudIngestRoutes, type CloudIngestDeps } from './cloud-ingest.js';
 import { consoleRoot, consoleRoutes } from './console-routes.js';
 import { OIDC_CALLBACK_PATH, OIDC_LOGIN_PATH, oidcRoutes } from './auth/oidc.js';
 import { deviceRoutes, type DeviceApiDeps } from './devices.js';
@@ -48,6 +49,8 @@ export interface HttpDeps extends Omit<IncidentApiDeps, 'audit' | 'store'>, Omit
   sweeps: { maxConcurrency: number; perUserPerMinute: number };
   /** The first-start admin token, when nothing else is configured. */
   bootstrap?: TokenEntry;
+  /** Cloud audit records pushed over HTTP, into detection. */
+  cloudIngest: CloudIngestDeps['ingest'];
   version: string;
 }
 
@@ -191,6 +194,7 @@ export async function startHttp(http: HttpConfig, deps: HttpDeps): Promise<HttpS
   await app.register(activityRoutes, { activity: deps.activity });
   await app.register(adminRoutes, { store: deps.store, rules: deps.rules, config: deps.config });
   await app.register(expectedRoutes, { ...deps.expected, store: deps.store, audit: deps.audit, rules: deps.rules });
+  await app.register(cloudIngestRoutes, { ingest: deps.cloudIngest, tokens, ...(http.ingest.pubsub && { pubsub: http.ingest.pubsub }) });
   await app.register(consoleRoutes, { root: consoleRoot() });
 
   await app.listen({ host: http.host, port: http.port });

@@ -6,7 +6,9 @@ import type { Approval } from '../detect/expected/approvals.js';
 import type { DeviceDirectory } from '../detect/expected/devices.js';
 import { InventorySource } from '../poll/inventory.js';
 import { createInterface } from 'node:readline';
-import type { Readable, Writable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { JsonRecordSplitter, type SplitStats } from '../../parsers/cloud/stream.js';
 import { createGunzip } from 'node:zlib';
 import { buildDetection } from '../app.js';
 import { detectionJson, deviceName } from '../alerts/json.js';
@@ -53,12 +55,21 @@ export async function replay(files: readonly string[], o: ReplayOptions): Promis
   );
 
   let lines = 0;
+  let records = 0;
   const started = process.hrtime.bigint();
   for (const f of files) {
     const input = f === '-' ? (o.stdin ?? process.stdin) : createReadStream(f);
     const source = f === '-' || !isGzip(f) ? input : input.pipe(createGunzip());
-    const rl = createInterface({ input: source, crlfDelay: Infinity });
     try {
+      const { json, stream } = await sniff(source);
+      if (json) {
+        const stats = await replayCloudRecords(stream, (text) => ingest.cloudRecord(text, f, 'replay', Date.now()));
+        records += stats.records;
+        // Text that is no record at all (a broken or oversized one) is unreadable input like an unparseable line.
+        if (stats.junk + stats.oversized > 0) metrics.parseErrors.inc({ source: 'replay' }, stats.junk + stats.oversized);
+        continue;
+      }
+      const rl = createInterface({ input: stream, crlfDelay: Infinity });
       for await (const line of rl) {
         lines++;
         if (line.length > 0) ingest.line(line, f, 'replay', Date.now());
@@ -76,7 +87,7 @@ export async function replay(files: readonly string[], o: ReplayOptions): Promis
   const sev = [...SEVERITIES].reverse().filter((s) => bySeverity.has(s)).map((s) => `${s} ${bySeverity.get(s)}`);
   stderr.write(
     `replay: ${lines} lines read in ${seconds.toFixed(2)} s, ${parseErrors} parse errors, ${commands} commands, ` +
-      `${total} detections${sev.length ? ` (${sev.join(', ')})` : ''}, ${expected} of them expected work\n`,
+      `${total} detections${sev.length ? ` (${sev.join(', ')})` : ''}, ${expected} of them expected work${records > 0 ? `, ${records} cloud audit records` : ''}\n`,
   );
   return 0;
 }
@@ -106,6 +117,47 @@ function expectedWork(config: Config, fromStore: boolean): { approvals?: Approva
       },
     }),
   };
+}
+
+/**
+ * Whether the input is JSON (cloud audit records: a CloudTrail or Activity Log file, LogEntry or event lines) rather
+ * than log lines, from its first non-blank byte; and the same input, whole, to read on.
+ */
+async function sniff(source: Readable): Promise<{ json: boolean; stream: Readable }> {
+  const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
+  const head: (Buffer | string)[] = [];
+  let json: boolean | undefined;
+  while (json === undefined) {
+    const next = await chunks.next();
+    if (next.done) break;
+    head.push(next.value);
+    const bytes = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
+    for (let i = 0; i < bytes.length && json === undefined; i++) {
+      const b = bytes[i]!;
+      // Whitespace and a UTF-8 byte-order mark say nothing yet.
+      if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d || b === 0xef || b === 0xbb || b === 0xbf) continue;
+      json = b === 0x7b || b === 0x5b;
+    }
+  }
+  async function* whole(): AsyncGenerator<Buffer | string> {
+    yield* head;
+    for (;;) {
+      const next = await chunks.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+  return { json: json ?? false, stream: Readable.from(whole(), { objectMode: false }) };
+}
+
+/** Cuts a JSON input into audit records, one at a time (an archive never sits in memory whole). */
+async function replayCloudRecords(stream: Readable, each: (record: string) => void): Promise<SplitStats> {
+  const splitter = new JsonRecordSplitter();
+  const decoder = new StringDecoder('utf8');
+  for await (const chunk of stream as AsyncIterable<Buffer | string>) splitter.push(typeof chunk === 'string' ? chunk : decoder.write(chunk), each);
+  splitter.push(decoder.end(), each);
+  splitter.end();
+  return splitter.stats;
 }
 
 function unreadable(file: string): string | undefined {

@@ -31,6 +31,7 @@ import { silenceDetection, type SilenceFinding } from './silence/detections.js';
 import { RuleIndex } from './sigma/dispatch.js';
 import type { Rule } from './sigma/types.js';
 import { EventView } from './sigma/view.js';
+import { cloudWhy, isCloudPlatform } from './cloud.js';
 import { assessSeverity, CollectorNetworks, isRemoteUrl } from './severity.js';
 import { CommandLayers } from './layers.js';
 import { urlHost } from './urls.js';
@@ -126,6 +127,7 @@ interface WhyInput {
 
 function why(input: WhyInput): string {
   const { event, rule } = input;
+  if (isCloudPlatform(event.device.platform)) return cloudWhy(rule.action, event, input.facts, input.outsideCollectors);
   // The device refused the command: nothing was set up, but someone tried.
   if (event.result === 'failure') {
     return `${event.device.hostname ?? event.device.address} refused "${event.command}" (FAILURE), so nothing changed; the attempt is what is reported (${rule.title.toLowerCase()}).`;
@@ -212,6 +214,9 @@ function whyDone(input: WhyInput): string {
     case 'remove':
       if (f.capture ?? f.buffer) return `Packet capture ${cap} was removed from ${dev}.`;
       return f.part ? `A ${f.part} was removed from mirror session ${s} on ${dev}.` : `Mirror session ${s} was removed from ${dev}.`;
+    case 'mirror':
+    case 'attempt':
+      return cloudWhy(rule.action, event, f, outsideCollectors);
     case 'recon':
       return `Someone listed the captures or mirror sessions on ${dev}, which often comes before setting one up or checking that one still runs.`;
     case 'trace':
@@ -364,7 +369,7 @@ export class Detector {
   private build(rule: Rule, view: EventView): Detection | undefined {
     if (rule.kind === 'evasion') return this.buildEvasion(rule, view);
     const event = view.event;
-    const facts = normaliseFacts(rule.extract(view));
+    const facts = normaliseFacts(event.facts ? { ...event.facts, ...rule.extract(view) } : rule.extract(view));
     const written = facts.file !== undefined && facts.capture === undefined ? this.state.captureFile(event.device.address, facts.file)?.capture : undefined;
     if (written !== undefined) facts.capturedBy = written;
     // A refused command changed nothing on the device.
@@ -391,7 +396,8 @@ export class Detector {
     if (rule.kind !== 'removal') enrich(facts, capture, session);
     // A refused attempt is worth knowing about, not waking someone for.
     const severity: Severity = failed ? minSeverity(assessed.severity, 'low') : assessed.severity;
-    const outsideCollectors = facts.destinationIp !== undefined && !this.collectors.contains(facts.destinationIp);
+    const outsideCollectors =
+      (facts.destinationIp !== undefined && !this.collectors.contains(facts.destinationIp)) || assessed.elsewhere === true;
     const detection: Detection = {
       rule: rule.id,
       title: rule.title,

@@ -1,6 +1,7 @@
 // The hot path: one received line → pre-filter → header → device record → CommandEvent → detections.
 // Synchronous; the only allocation most lines cost is the pre-filter's scan.
 import { isIP } from 'node:net';
+import { cloudCall, cloudCallFromText, type CloudCall, type CloudProvider } from '../../parsers/cloud/index.js';
 import { normalizeCommand } from '../../parsers/command/normalize.js';
 import { extractRecord } from '../../parsers/messages/index.js';
 import { IseReassembler, type ReadyMessage } from '../../parsers/messages/ise-reassembly.js';
@@ -9,6 +10,7 @@ import { parseSyslog } from '../../parsers/syslog/header.js';
 import type { DeviceRecord, SyslogMessage } from '../../parsers/types.js';
 import { isParseFailure } from '../../parsers/types.js';
 import { deviceKey } from '../alerts/store.js';
+import { cloudEvent } from './cloud.js';
 import type { ContextTracker } from './context.js';
 import type { Detector } from './detector.js';
 import { EditLevels } from './edit-levels.js';
@@ -139,6 +141,26 @@ export class Ingest implements SyslogSink {
     const hostname = this.hostnames.get(sender);
     rec.device = hostname === undefined ? { address: sender } : { address: sender, hostname };
     return this.record(rec, ACCOUNTING_MESSAGE, raw, sender, 'tacacs', new Date(receivedAtMs));
+  }
+
+  /**
+   * One cloud audit record, as JSON text (a replayed file's record) or already parsed (`value`, an HTTP body's),
+   * from `sender` (a file name or the poster's address). `expect` keeps a provider's endpoint to its own records.
+   */
+  cloudRecord(text: string, sender: string, source: EventSource, receivedAtMs: number, expect?: CloudProvider, value?: unknown): Detection[] | undefined {
+    const call = value === undefined ? cloudCallFromText(text, expect) : cloudCall(value, expect);
+    if (call === null) return undefined;
+    if (isParseFailure(call)) return this.parseError(source, sender, call.error, text);
+    return this.cloudDetections(call, text, source, receivedAtMs);
+  }
+
+  private cloudDetections(call: CloudCall, raw: string, source: EventSource, receivedAtMs: number): Detection[] | undefined {
+    this.o.metrics.commands.inc({ source });
+    const detections = this.o.detector.detect(cloudEvent(call, raw, source, new Date(receivedAtMs)));
+    if (detections.length === 0) return undefined;
+    for (const d of detections) this.o.metrics.detections.inc({ rule: d.rule, title: d.title, severity: d.severity });
+    this.o.onDetections(detections);
+    return detections;
   }
 
   private kept(text: string, sender: string, source: EventSource, receivedAtMs: number): Detection[] | undefined {

@@ -4,20 +4,38 @@
 import { SEVERITIES, maxSeverity, severityRank, type DetectionKind, type Severity } from '../types.js';
 import { cidrContains, parseCidr, type Cidr } from './sigma/cidr.js';
 import type { RuleAction } from './sigma/types.js';
+import { portTradecraft } from './cloud.js';
 import { hasBothEnds, type CaptureState, type SessionState } from './state.js';
 import { isRemoteUrl } from './urls.js';
 
-/** The networks where ERSPAN/GRE collectors are approved. */
+/** A cloud account named as a collector: `aws:123456789012`, `gcp:project-id`, `azure:<subscription id>`. */
+const CLOUD_COLLECTOR = /^(?:aws:\d{12}|gcp:[a-z][a-z0-9.:-]{3,99}|azure:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+
+export function isCloudCollector(entry: string): boolean {
+  return CLOUD_COLLECTOR.test(entry.trim());
+}
+
+/** The networks where ERSPAN/GRE collectors are approved, and the cloud accounts where mirror targets may live. */
 export class CollectorNetworks {
   private readonly nets: readonly Cidr[];
+  /** Account ids, project ids, subscription ids (lowercase), without their provider prefix. */
+  private readonly accounts: ReadonlySet<string>;
 
-  /** Throws an Error naming the first entry that is not an address or CIDR. */
+  /** Throws an Error naming the first entry that is not an address, CIDR or cloud account. */
   constructor(networks: readonly string[]) {
-    this.nets = networks.map((n) => {
+    const accounts = new Set<string>();
+    const nets: Cidr[] = [];
+    for (const n of networks) {
+      if (isCloudCollector(n)) {
+        accounts.add(n.trim().slice(n.trim().indexOf(':') + 1).toLowerCase());
+        continue;
+      }
       const c = parseCidr(n.trim());
       if (!c) throw new Error(`collector network '${n}' is not an IPv4/IPv6 address or CIDR`);
-      return c;
-    });
+      nets.push(c);
+    }
+    this.nets = nets;
+    this.accounts = accounts;
   }
 
   contains(ip: string): boolean {
@@ -27,6 +45,15 @@ export class CollectorNetworks {
   /** How many networks are listed (none: nothing can be told apart). */
   get size(): number {
     return this.nets.length;
+  }
+
+  /** Is this cloud account (or one of a comma-separated list of account ids and ARNs) an approved collector's? */
+  containsAccount(account: string): boolean {
+    return account.split(',').every((a) => {
+      const id = a.trim().toLowerCase();
+      const arnAccount = /^arn:aws[a-z-]*:[a-z0-9-]*:[a-z0-9-]*:(\d{12}):/.exec(id)?.[1];
+      return this.accounts.has(arnAccount ?? id);
+    });
   }
 }
 
@@ -47,6 +74,8 @@ export interface Assessment {
   tradecraft: string[];
   /** Facts the policy relied on that the rule did not extract (e.g. the session's destinationIp). */
   facts: Record<string, string>;
+  /** A cloud mirror target or capture file in another account that is not an approved collector's. */
+  elsewhere?: boolean;
 }
 
 export { isRemoteUrl } from './urls.js';
@@ -84,15 +113,23 @@ function tradecraftOf(i: SeverityInput): string[] {
   const url = f.url ?? i.capture?.exportUrl;
   const files = new Set([f.file, i.capture?.file, url].filter((x): x is string => x !== undefined).map(basename));
   for (const name of files) if (TRADECRAFT_FILE.test(name)) found.push(`capture file name used by Salt Typhoon (${name})`);
+  if (f.ports !== undefined) found.push(...portTradecraft(f.ports));
   if (url !== undefined && i.action === 'export' && CLEARTEXT_URL.test(url)) found.push('capture exported over cleartext TFTP/FTP');
   return found;
 }
 
 export function assessSeverity(i: SeverityInput, collectors: CollectorNetworks): Assessment {
   const facts: Record<string, string> = {};
-  // Listing, removing, evasion and rules from elsewhere (action none: no capture or mirror changed) keep the rule's level.
-  if (i.kind === 'removal' || i.kind === 'recon' || i.kind === 'evasion' || i.action === 'none') return { severity: i.level, tradecraft: [], facts };
+  // Listing, removing, evasion, refused cloud calls and rules from elsewhere (action none: no capture or mirror
+  // changed) keep the rule's level.
+  if (i.kind === 'removal' || i.kind === 'recon' || i.kind === 'evasion' || i.action === 'none' || i.action === 'attempt') return { severity: i.level, tradecraft: [], facts };
   let severity = i.level;
+
+  // Cloud: a target or capture file in another account, or a target shared with one, unless it is an approved collector's.
+  const f = i.facts;
+  const foreign = f.targetAccount !== undefined && f.account !== undefined && f.targetAccount.toLowerCase() !== f.account.toLowerCase();
+  const elsewhere = (foreign && !collectors.containsAccount(f.targetAccount!)) || (f.sharedWith !== undefined && !collectors.containsAccount(f.sharedWith));
+  if (elsewhere) severity = 'critical';
 
   if (i.action === 'export' && i.facts.url !== undefined && isRemoteUrl(i.facts.url)) severity = 'critical';
 
@@ -108,5 +145,5 @@ export function assessSeverity(i: SeverityInput, collectors: CollectorNetworks):
 
   const tradecraft = tradecraftOf(i);
   if (tradecraft.length > 0) severity = raise(severity);
-  return { severity, tradecraft, facts };
+  return { severity, tradecraft, facts, ...(elsewhere && { elsewhere }) };
 }

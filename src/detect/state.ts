@@ -161,6 +161,9 @@ export function hasBothEnds(s: Readonly<SessionState>): boolean {
       return s.sources.length > 0;
     case 'port-mirroring':
       return s.destinations.length > 0 || s.destinationIp !== undefined;
+    case 'cloud':
+      // A cloud mirror copies from the moment it exists; a patch or modify may not repeat its ends.
+      return true;
     default:
       return s.sources.length > 0 && s.destinations.length > 0;
   }
@@ -552,6 +555,7 @@ export class MirrorState {
   private applySession(input: MirrorInput, id: string): StateChange[] {
     const { action, time } = input;
     if (action === 'remove') return this.removeSession(input, id);
+    if (action === 'mirror') return [this.cloudMirror(input, id)];
     if ((action === 'enable' || action === 'shutdown') && id === 'all') {
       const dev = this.existing(input.device);
       if (!dev) return [];
@@ -603,6 +607,27 @@ export class MirrorState {
     // A destination address makes a mirror one that leaves the box over IP (EOS GRE tunnel, Junos analyzer to an IP).
     if (s.type === 'span' && s.destinationIp !== undefined) s.type = 'erspan-source';
     s.active = hasBothEnds(s) && !s.shut;
+    s.lastChange = input.time;
+    this.touch(d, input.time);
+    return { device: d.address, object: 'session', id, change: created ? 'created' : 'updated', wasActive, active: s.active, session: s };
+  }
+
+  /** A cloud mirror is made (or changed) whole in one call; what the call does not say stays as it was. */
+  private cloudMirror(input: MirrorInput, id: string): StateChange {
+    const f = input.facts;
+    const d = this.device(input.device, input.time);
+    let s = d.sessions.get(id);
+    const created = s === undefined;
+    if (!s) {
+      this.makeRoom(d);
+      s = { id, type: 'cloud', sources: [], destinations: [], shut: false, active: false, lastChange: input.time };
+      d.sessions.set(id, s);
+    }
+    const wasActive = s.active;
+    if (f.sources !== undefined) s.sources.splice(0, s.sources.length, ...splitList(f.sources).slice(0, this.maxEntries));
+    if (f.target !== undefined) s.destinations.splice(0, s.destinations.length, f.target);
+    if (f.enabled !== undefined) s.shut = f.enabled === 'false';
+    s.active = !s.shut;
     s.lastChange = input.time;
     this.touch(d, input.time);
     return { device: d.address, object: 'session', id, change: created ? 'created' : 'updated', wasActive, active: s.active, session: s };

@@ -42,6 +42,8 @@ export { DETECTION_KINDS as KINDS } from '../../types.js';
  *           does). Neither makes a detection unless capture or mirror changes were waiting.
  * none: a command worth an alert that changes no capture or mirror (the action of Sigma rules written without a
  *       `capwatch:` section, e.g. SigmaHQ's); its alert explains itself with the rule's description.
+ * cloud: mirror (a traffic mirror made or changed in one call, copying at once unless disabled), attempt (a call the
+ *           provider refused: no object changed).
  */
 export const ACTIONS = [
   'define',
@@ -70,6 +72,8 @@ export const ACTIONS = [
   'commit',
   'discard',
   'none',
+  'mirror',
+  'attempt',
 ] as const;
 export type RuleAction = (typeof ACTIONS)[number];
 
