@@ -107,6 +107,11 @@ function minSeverity(a: Severity, b: Severity): Severity {
 
 // Where a mirror is configured in a submode and stays off until switched on: NX-OS and ERSPAN `monitor session`,
 // FortiOS switch interfaces (`set span enable`).
+/** A rule's hit on an event, as stored and alerted. */
+function hit(rule: Rule, event: CommandEvent, kind: DetectionKind, severity: Severity, facts: Record<string, string>, tradecraft: string[], whyText: string): Detection {
+  return { rule: rule.id, title: rule.title, kind, severity, technique: rule.techniques.join(', '), event, facts, tradecraft, why: whyText };
+}
+
 const SESSION_MODE = /^(?:monitor session |config system (?:switch-interface|virtual-switch)$)/i;
 const SNIFFER = /ethanalyzer|tcpdump|tshark|dumpcap|monitor traffic/i;
 
@@ -350,17 +355,7 @@ export class Detector {
     const kind: DetectionKind = removal ? 'removal' : capture ? 'capture' : sessionKind(session!, 'span');
     const severity = removal ? rule.level : assessSeverity({ level: rule.level, kind, action: rule.action, command: event.command, facts, capture, session }, this.collectors).severity;
     const outsideCollectors = facts.destinationIp !== undefined && !this.collectors.contains(facts.destinationIp);
-    const detection: Detection = {
-      rule: rule.id,
-      title: rule.title,
-      kind,
-      severity,
-      technique: rule.techniques.join(', '),
-      event,
-      facts,
-      tradecraft: [],
-      why: why({ rule, event, facts, ...(session && { session }), outsideCollectors }),
-    };
+    const detection = hit(rule, event, kind, severity, facts, [], why({ rule, event, facts, ...(session && { session }), outsideCollectors }));
     // A commit is capture or mirror work taking effect; a discard is work that never did.
     if (rule.action === 'commit' && CORRELATED_KINDS.has(kind)) this.correlateWork(detection);
     return detection;
@@ -398,17 +393,7 @@ export class Detector {
     const severity: Severity = failed ? minSeverity(assessed.severity, 'low') : assessed.severity;
     const outsideCollectors =
       (facts.destinationIp !== undefined && !this.collectors.contains(facts.destinationIp)) || assessed.elsewhere === true;
-    const detection: Detection = {
-      rule: rule.id,
-      title: rule.title,
-      kind,
-      severity,
-      technique: rule.techniques.join(', '),
-      event,
-      facts,
-      tradecraft: assessed.tradecraft,
-      why: why({ rule, event, facts, session, outsideCollectors }),
-    };
+    const detection = hit(rule, event, kind, severity, facts, assessed.tradecraft, why({ rule, event, facts, session, outsideCollectors }));
     // A refused command is no capture work to correlate with.
     if (CORRELATED_KINDS.has(kind) && !failed) this.correlateWork(detection);
     return detection;
@@ -447,18 +432,9 @@ export class Detector {
       if (verdict.learned) this.state.activityChanged(event.device.address, event.receivedAt);
       return undefined;
     }
-    const detection: Detection = {
-      rule: rule.id,
-      title: rule.title,
-      kind: 'evasion',
-      // A refused attempt is worth knowing about, not waking someone for.
-      severity: failed ? minSeverity(rule.level, 'low') : rule.level,
-      technique: rule.techniques.join(', '),
-      event,
-      facts,
-      tradecraft: [],
-      why: why({ rule, event, facts, outsideCollectors: false, logCollector: verdict.collector }),
-    };
+    // A refused attempt is worth knowing about, not waking someone for.
+    const severity = failed ? minSeverity(rule.level, 'low') : rule.level;
+    const detection = hit(rule, event, 'evasion', severity, facts, [], why({ rule, event, facts, outsideCollectors: false, logCollector: verdict.collector }));
     if (failed) return detection;
     const mark: Mark = { kind: 'evasion', at: event.time, label: verdict.label, ...(event.user !== undefined && { user: event.user }), ...(host !== undefined && { host }) };
     const work = activity.nearest(['capture'], event.time, this.windowMs, host);
