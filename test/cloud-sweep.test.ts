@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { OAuth2Client } from 'google-auth-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cloudCallFromText } from '../parsers/cloud/index.js';
 import { isParseFailure } from '../parsers/types.js';
@@ -213,5 +214,66 @@ describe('cloud sweep: AWS (EC2 Query API)', () => {
     expect(r.code).toBe(3);
     expect(r.json!.scopes.find((s) => s.scope === 'ap-southeast-2')!.error).toBe('UnauthorizedOperation: You are not authorized to perform this operation.');
     expect(r.json!.incidents).toEqual([]);
+  });
+});
+
+describe('cloud sweep: Google Cloud (Compute Engine REST)', () => {
+  const PROJECT = 'qwiklabs-gcp-02-05e37a194649';
+  const TOKEN = 'ya29.capwatch-test-access-token';
+
+  async function computeServer() {
+    return fakeApi((req, res) => {
+      const u = new URL(req.url, 'http://127.0.0.1');
+      const json = (status: number, name: string) => {
+        res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8' });
+        res.end(fixture(name));
+      };
+      if (req.headers.authorization !== `Bearer ${TOKEN}`) return json(401, 'gcp-forbidden.json');
+      if (u.pathname === '/compute/v1/projects/locked-project/aggregated/packetMirrorings') return json(403, 'gcp-forbidden.json');
+      if (u.pathname !== `/compute/v1/projects/${PROJECT}/aggregated/packetMirrorings`) return json(404, 'gcp-forbidden.json');
+      return json(200, u.searchParams.get('pageToken') ? 'gcp-aggregated-page2.json' : 'gcp-aggregated-page1.json');
+    });
+  }
+
+  const connect = (url: string): CloudConnections => ({
+    gcp: {
+      auth: async () => {
+        const client = new OAuth2Client();
+        client.setCredentials({ access_token: TOKEN, expiry_date: Date.now() + 3_600_000 });
+        return client;
+      },
+      endpoint: url,
+    },
+  });
+
+  it('follows nextPageToken across regions; the unexplained enabled mirroring opens an incident, the disabled one does not', async () => {
+    const api = await computeServer();
+    const config = setup({ gcp: { projects: [PROJECT, 'locked-project'] } });
+    // The audit log entry that created cloud-ids-packet-mirroring reached capwatch.
+    const event = recordEvent(config, readFileSync(join(ROOT, 'fixtures', 'cloud', 'gcp-packet-mirroring-synthesised.jsonl'), 'utf8').split('\n')[0]!);
+    expect(event.detections[0]!.facts.session).toBe(`projects/${PROJECT}/regions/us-east1/packetMirrorings/cloud-ids-packet-mirroring`);
+
+    const r = await sweep(config, connect(api.url));
+    expect(r.code).toBe(1);
+    const mine = api.seen.filter((s) => s.url.includes(PROJECT));
+    expect(mine.map((s) => `${s.method} ${s.url}`)).toEqual([
+      `GET /compute/v1/projects/${PROJECT}/aggregated/packetMirrorings?maxResults=500`,
+      `GET /compute/v1/projects/${PROJECT}/aggregated/packetMirrorings?maxResults=500&pageToken=Cj0KO2F0dGFjaGVkLXJlc291cmNlLXBhY2tldC1taXJyb3JpbmctNDQ3MTkwNTcxODI4MzczMDE3Mw%3D%3D`,
+    ]);
+    expect(r.json!.scopes.find((s) => s.scope === 'locked-project')!.error).toContain("Required 'compute.packetMirrorings.list' permission for 'projects/locked-project'");
+    expect(JSON.stringify(r.json) + r.stderr).not.toContain(TOKEN);
+
+    const listed = r.json!.scopes.find((s) => s.scope === PROJECT)!.mirrors;
+    expect(listed.map((m) => `${String(m.session).split('/').pop()} ${m.region} ${m.active}`)).toEqual(['cloud-ids-packet-mirroring us-east1 true', 'tacacs-tap us-east1 true', 'paused-tap us-east1 false']);
+    expect(r.json!.incidents).toEqual([{ account: `gcp:${PROJECT}`, incident: expect.any(String), mirrors: [`projects/${PROJECT}/regions/us-east1/packetMirrorings/tacacs-tap`] }]);
+    const opened = incidents(config).find((i) => i.id === r.json!.incidents[0]!.incident)!;
+    expect(opened.device).toMatchObject({ address: `gcp:${PROJECT}`, platform: 'gcp' });
+    expect(opened.detections).toHaveLength(1);
+    // The collector lives in another project, no approved collector's: critical, as the same insert seen in the log is.
+    expect(opened.detections[0]).toMatchObject({
+      severity: 'critical',
+      event: { source: 'sweep' },
+      facts: { target: 'projects/collector-elsewhere-7/regions/us-east1/forwardingRules/sink', targetAccount: 'collector-elsewhere-7', sources: 'tag:aaa-servers', protocols: 'tcp', cidrs: '10.20.0.0/16', region: 'us-east1' },
+    });
   });
 });
