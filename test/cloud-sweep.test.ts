@@ -4,13 +4,16 @@
 // moto (the AWS mock) cannot be installed here: these servers stand in for it, and the tests check both the requests
 // the SDKs sent and the incidents a sweep opens.
 import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { NetworkManagementClient } from '@azure/arm-network';
 import { OAuth2Client } from 'google-auth-library';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cloudCallFromText } from '../parsers/cloud/index.js';
 import { isParseFailure } from '../parsers/types.js';
 import { buildAlerting } from '../src/app.js';
@@ -25,6 +28,7 @@ import { createLogger } from '../src/log.js';
 import { Metrics } from '../src/metrics.js';
 import type { Incident } from '../src/types.js';
 import { tempDir } from './helpers/tmp.js';
+import { requireTool } from './helpers/tools.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const FIXTURES = join(ROOT, 'fixtures', 'cloud-sweep');
@@ -38,10 +42,10 @@ interface Seen {
   body: string;
 }
 
-/** A loopback HTTP server that records each request and answers with `answer`. */
-async function fakeApi(answer: (req: Seen, res: ServerResponse) => void): Promise<{ url: string; seen: Seen[]; server: Server }> {
+/** A loopback HTTP server (HTTPS with `tls`) that records each request and answers with `answer`. */
+async function fakeApi(answer: (req: Seen, res: ServerResponse) => void, tls?: { key: Buffer; cert: Buffer }): Promise<{ url: string; seen: Seen[]; server: Server }> {
   const seen: Seen[] = [];
-  const server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -49,10 +53,11 @@ async function fakeApi(answer: (req: Seen, res: ServerResponse) => void): Promis
       seen.push(s);
       answer(s, res);
     });
-  });
+  };
+  const server: Server = tls ? createTlsServer(tls, handle) : createServer(handle);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   servers.push(server);
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, server };
+  return { url: `${tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, server };
 }
 const servers: Server[] = [];
 afterEach(async () => {
@@ -274,6 +279,88 @@ describe('cloud sweep: Google Cloud (Compute Engine REST)', () => {
       severity: 'critical',
       event: { source: 'sweep' },
       facts: { target: 'projects/collector-elsewhere-7/regions/us-east1/forwardingRules/sink', targetAccount: 'collector-elsewhere-7', sources: 'tag:aaa-servers', protocols: 'tcp', cidrs: '10.20.0.0/16', region: 'us-east1' },
+    });
+  });
+});
+
+describe('cloud sweep: Azure (Resource Manager)', () => {
+  const SUB = '8a4de8b5-095c-47d0-a96f-a75130c61d53';
+  const LOCKED = '11111111-2222-4333-8444-555555555555';
+  const TOKEN = 'eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.capwatch-test.token';
+  // Resource Manager clients refuse to send a bearer token over plain HTTP: the server speaks TLS with a throwaway cert.
+  let tls: { key: Buffer; cert: Buffer } | undefined;
+  beforeAll(() => {
+    if (!requireTool('openssl')) return;
+    const dir = tempDir('capwatch-cloud-sweep-tls-');
+    const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
+    const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '1', '-keyout', key, '-out', cert]);
+    if (r.status !== 0) throw new Error(`openssl: ${r.stderr.toString()}`);
+    tls = { key: readFileSync(key), cert: readFileSync(cert) };
+  });
+
+  async function armServer() {
+    let base = '';
+    const api = await fakeApi((req, res) => {
+      const u = new URL(req.url, 'https://127.0.0.1');
+      const json = (status: number, name: string) => {
+        res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+        res.end(fixture(name).replaceAll('{{base}}', base));
+      };
+      if (req.headers.authorization !== `Bearer ${TOKEN}`) return json(401, 'azure-forbidden.json');
+      if (u.pathname.startsWith(`/subscriptions/${LOCKED}/`)) return json(403, 'azure-forbidden.json');
+      if (u.pathname === `/subscriptions/${SUB}/providers/Microsoft.Network/virtualNetworkTaps`) return json(200, u.searchParams.get('$skiptoken') ? 'azure-vtaps-page2.json' : 'azure-vtaps-page1.json');
+      if (u.pathname === `/subscriptions/${SUB}/providers/Microsoft.Network/networkInterfaces`) return json(200, 'azure-nics.json');
+      return json(404, 'azure-forbidden.json');
+    }, tls);
+    base = api.url;
+    return api;
+  }
+
+  const connect = (url: string): CloudConnections => ({
+    azure: async (subscription) =>
+      new NetworkManagementClient({ getToken: async () => ({ token: TOKEN, expiresOnTimestamp: Date.now() + 3_600_000 }) }, subscription, {
+        endpoint: url,
+        tlsOptions: { ca: tls!.cert },
+        retryOptions: { maxRetries: 0 },
+      }),
+  });
+
+  it('pages TAPs by nextLink, reads NIC tap configurations, and opens an incident for the tap no event explains', async (ctx) => {
+    if (!tls) return ctx.skip();
+    const api = await armServer();
+    const config = setup({ azure: { subscriptions: [SUB, LOCKED] } });
+    // The Activity Log record of web-nic's tap configuration (its resource id upper-cased, as diagnostic settings write it).
+    const records = (JSON.parse(readFileSync(join(ROOT, 'fixtures', 'cloud', 'azure-activity-synthesised.json'), 'utf8')) as { records: unknown[] }).records;
+    const event = recordEvent(config, JSON.stringify(records[2]));
+    expect(event.detections[0]!.facts.session).toMatch(/WEB-NIC\/TAPCONFIGURATIONS\/TAPCONFIG1$/);
+
+    const r = await sweep(config, connect(api.url));
+    expect(r.code).toBe(1);
+    const mine = api.seen.filter((s) => s.url.includes(SUB));
+    expect(mine.map((s) => s.url.replace(/api-version=[0-9-]+/, 'api-version=V')).sort()).toEqual([
+      `/subscriptions/${SUB}/providers/Microsoft.Network/networkInterfaces?api-version=V`,
+      `/subscriptions/${SUB}/providers/Microsoft.Network/virtualNetworkTaps?api-version=V`,
+      `/subscriptions/${SUB}/providers/Microsoft.Network/virtualNetworkTaps?api-version=V&$skiptoken=dnRhcDE%3d`,
+    ]);
+    for (const s of api.seen) expect(s.method).toBe('GET');
+    expect(r.json!.scopes.find((s) => s.scope === LOCKED)!.error).toMatch(/^AuthorizationFailed: The client .* does not have authorization to perform action 'Microsoft.Network\/virtualNetworkTaps\/read'/);
+    expect(JSON.stringify(r.json) + r.stderr).not.toContain(TOKEN);
+
+    const listed = r.json!.scopes.find((s) => s.scope === SUB)!.mirrors;
+    expect(listed.map((m) => String(m.session).split('/').slice(-3).join('/'))).toEqual(['web-nic/tapConfigurations/tapconfig1', 'db-nic/tapConfigurations/tap3']);
+    expect(r.json!.incidents).toEqual([{ account: `azure:${SUB}`, incident: expect.any(String), mirrors: [`/subscriptions/${SUB}/resourceGroups/rg1/providers/Microsoft.Network/networkInterfaces/db-nic/tapConfigurations/tap3`] }]);
+    const opened = incidents(config).find((i) => i.id === r.json!.incidents[0]!.incident)!;
+    expect(opened.device).toMatchObject({ address: `azure:${SUB}`, platform: 'azure' });
+    // The TAP delivers to a load balancer in a subscription no collector list approves.
+    expect(opened.detections[0]).toMatchObject({
+      severity: 'critical',
+      event: { source: 'sweep' },
+      facts: {
+        sources: `/subscriptions/${SUB}/resourceGroups/rg1/providers/Microsoft.Network/networkInterfaces/db-nic`,
+        target: `/subscriptions/${SUB}/resourceGroups/rg1/providers/Microsoft.Network/virtualNetworkTaps/vtap2`,
+        targetAccount: '0f6c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b',
+        region: 'westus2',
+      },
     });
   });
 });

@@ -1,7 +1,7 @@
 // Azure: the NIC tap configurations of one subscription (what copies a VM's traffic) and the virtual network TAPs they
 // copy to (where it goes), through @azure/arm-network on DefaultAzureCredential (environment, workload or managed
 // identity, Azure CLI login).
-import type { NetworkInterfaceTapConfiguration, NetworkManagementClient, VirtualNetworkTap } from '@azure/arm-network';
+import type { NetworkManagementClient, VirtualNetworkTap } from '@azure/arm-network';
 import { parentOf, subscriptionOf } from '../../parsers/cloud/azure.js';
 import type { CloudAttributes } from '../../parsers/cloud/types.js';
 import type { CloudMirror, CloudScope } from './types.js';
@@ -26,16 +26,19 @@ export function azureScopes(config: AzureSweepConfig, client: NetworkClientFacto
 async function listSubscription(client: NetworkManagementClient, subscription: string): Promise<CloudMirror[]> {
   const taps = new Map<string, VirtualNetworkTap>();
   for await (const tap of client.virtualNetworkTaps.listAll()) if (tap.id) taps.set(tap.id.toLowerCase(), tap);
-  // Every tap configuration, once: from the NICs of this subscription, and those of other subscriptions into its TAPs.
-  const configs = new Map<string, NetworkInterfaceTapConfiguration>();
-  for await (const nic of client.networkInterfaces.listAll()) for (const c of nic.tapConfigurations ?? []) if (c.id) configs.set(c.id.toLowerCase(), c);
-  for (const tap of taps.values()) for (const c of tap.networkInterfaceTapConfigurations ?? []) if (c.id && !configs.has(c.id.toLowerCase())) configs.set(c.id.toLowerCase(), c);
+  // Every tap configuration once, with the TAP it copies to: from the NICs of this subscription (whichever TAP they copy
+  // to, here or elsewhere), and from this subscription's TAPs (whichever subscription the tapped NIC is in).
+  const configs = new Map<string, { id: string; tapId?: string }>();
+  for await (const nic of client.networkInterfaces.listAll()) {
+    for (const c of nic.tapConfigurations ?? []) if (c.id) configs.set(c.id.toLowerCase(), { id: c.id, ...(c.virtualNetworkTap?.id !== undefined && { tapId: c.virtualNetworkTap.id }) });
+  }
+  for (const tap of taps.values()) {
+    for (const c of tap.networkInterfaceTapConfigurations ?? []) if (c.id && !configs.has(c.id.toLowerCase())) configs.set(c.id.toLowerCase(), { id: c.id, tapId: tap.id! });
+  }
 
   const mirrors: CloudMirror[] = [];
-  for (const c of configs.values()) {
-    const id = c.id!;
+  for (const { id, tapId } of configs.values()) {
     const attrs: CloudAttributes = { session: id, sources: parentOf(id, 'tapConfigurations') };
-    const tapId = c.virtualNetworkTap?.id;
     const tap = tapId === undefined ? undefined : taps.get(tapId.toLowerCase());
     if (tapId !== undefined) {
       attrs.target = tapId;
