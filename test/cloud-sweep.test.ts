@@ -13,13 +13,15 @@ import { Writable } from 'node:stream';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { NetworkManagementClient } from '@azure/arm-network';
 import { OAuth2Client } from 'google-auth-library';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cloudCallFromText } from '../parsers/cloud/index.js';
 import { isParseFailure } from '../parsers/types.js';
 import { buildAlerting } from '../src/app.js';
 import { Store } from '../src/alerts/store.js';
 import type { CloudConnections } from '../src/cloud-sweep/index.js';
+import { scheduleCloudSweeps } from '../src/cloud-sweep/schedule.js';
 import { cloudSweepCommand } from '../src/commands/cloud-sweep.js';
+import { CollectorNetworks } from '../src/detect/severity.js';
 import { buildConfig, type Config } from '../src/config.js';
 import { cloudEvent } from '../src/detect/cloud.js';
 import { Detector } from '../src/detect/detector.js';
@@ -210,6 +212,27 @@ describe('cloud sweep: AWS (EC2 Query API)', () => {
     expect(opened.detections.find((d) => d.facts.session === 'tms-0567a4c684EXAMPLE')!.severity).toBe('high');
     // With no event at all, the anonymised account's session opens its own incident.
     expect(r.json!.incidents.map((i) => i.account).sort()).toEqual(['aws:000000000000', 'aws:111122223333']);
+  });
+
+  it('serve sweeps every cloud.sweep.intervalMinutes, and not before', async () => {
+    const api = await ec2Server();
+    const config = setup({ aws: { regions: ['us-east-1'] }, intervalMinutes: 30 });
+    const store = new Store(config.storage.path);
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const { book } = buildAlerting(config, store, createLogger({ level: 'silent' }), new Metrics());
+      const stop = scheduleCloudSweeps(config.cloud.sweep, { store, record: (d, c) => book.record(d, c), collectors: new CollectorNetworks([]), log: createLogger({ level: 'silent' }) }, connect(api.url));
+      vi.advanceTimersByTime(29 * 60_000);
+      expect(api.seen).toHaveLength(0);
+      vi.advanceTimersByTime(60_000);
+      await vi.waitFor(() => expect(store.incidents().map((i) => i.device.address).sort()).toEqual(['aws:000000000000', 'aws:111122223333']), { timeout: 10_000 });
+      stop();
+      vi.advanceTimersByTime(60 * 60_000);
+      expect(api.seen.filter((s) => params(s).get('Action') === 'DescribeTrafficMirrorSessions')).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
+      store.close();
+    }
   });
 
   it('a region the credentials may not read is reported with the provider error; exit 3 when nothing is active', async () => {
