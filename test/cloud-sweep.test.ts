@@ -214,6 +214,20 @@ describe('cloud sweep: AWS (EC2 Query API)', () => {
     expect(r.json!.incidents.map((i) => i.account).sort()).toEqual(['aws:000000000000', 'aws:111122223333']);
   });
 
+  it('the text report: one line per mirror, the incident on the lines of the mirrors it is about', async () => {
+    const api = await ec2Server();
+    const config = setup({ aws: { regions: ['us-east-1', 'ap-southeast-2'] } });
+    recordEvent(config, readFileSync(join(ROOT, 'fixtures', 'cloud', 'aws-elastic-traffic-mirroring.jsonl'), 'utf8').split('\n')[3]!);
+    const out = sink();
+    expect(await cloudSweepCommand(config, { json: false, connections: connect(api.url), stdout: out.stream, stderr: sink().stream })).toBe(1);
+    const lines = out.text().split('\n');
+    const opened = incidents(config).find((i) => i.detections[0]!.event.source === 'sweep')!;
+    expect(lines.find((l) => l.includes('tms-0567a4c684EXAMPLE'))).toMatch(new RegExp(`ACTIVE .* incident ${opened.id} opened$`));
+    expect(lines.find((l) => l.includes('tms-089e55493216df002'))).not.toContain('incident');
+    expect(lines.find((l) => l.includes('ap-southeast-2'))).toMatch(/NOT LISTED +UnauthorizedOperation: You are not authorized/);
+    expect(lines).toContainEqual(expect.stringMatching(/^Swept 2 cloud scopes in [\d.]+ s: 3 mirrors, 1 not listed; 1 incident opened\.$/));
+  });
+
   it('serve sweeps every cloud.sweep.intervalMinutes, and not before', async () => {
     const api = await ec2Server();
     const config = setup({ aws: { regions: ['us-east-1'] }, intervalMinutes: 30 });

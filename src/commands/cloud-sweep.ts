@@ -63,14 +63,14 @@ function resultJson(r: CloudSweepResult) {
 }
 
 function report(r: CloudSweepResult): string {
-  const opened = new Map(r.opened.map((o) => [o.account, o.incident]));
+  const opened = new Map(r.opened.flatMap((o) => o.mirrors.map((m) => [`${o.account} ${m}`, o.incident] as const)));
   const rows = r.scopes.flatMap((s) =>
     s.error !== undefined
       ? [[s.provider, cell(s.scope), '-', 'NOT LISTED', cell(s.error, 200), '']]
       : s.mirrors.map((m) => {
           const account = cloudDeviceAddress(m);
           const to = m.attrs.targetResource ?? m.attrs.target ?? '?';
-          const incident = opened.get(account);
+          const incident = opened.get(`${account} ${m.attrs.session ?? '?'}`);
           return [s.provider, cell(s.scope), cell(account), m.active ? 'ACTIVE' : 'disabled', cell(`${m.attrs.session ?? '?'}: ${m.attrs.sources ?? '?'} -> ${to}`, 200), incident ? `incident ${incident} opened` : ''];
         }),
   );
