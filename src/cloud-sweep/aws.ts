@@ -21,7 +21,7 @@ export function awsScopes(config: AwsSweepConfig, client: Ec2ClientFactory = def
   return config.regions.map((region) => ({ provider: 'aws', name: region, list: async () => listRegion(await client(region), region) }));
 }
 
-export async function listRegion(client: EC2Client, region: string): Promise<CloudMirror[]> {
+async function listRegion(client: EC2Client, region: string): Promise<CloudMirror[]> {
   const sdk = await import('@aws-sdk/client-ec2');
   const sessions: TrafficMirrorSession[] = [];
   const targets = new Map<string, TrafficMirrorTarget>();

@@ -99,7 +99,7 @@ function sessionFinding(m: CloudMirror): SessionFinding {
 const WHY = 'The provider lists it, but no audit record capwatch received explains it: it may have been made while audit logs were not delivered, or before capwatch listened.';
 
 /** A detection (source `sweep`) for an active mirror no incident explains, with the severity policy of audit events. */
-export function mirrorDetection(m: CloudMirror, checkedAt: Date, collectors: CollectorNetworks): Detection {
+function mirrorDetection(m: CloudMirror, checkedAt: Date, collectors: CollectorNetworks): Detection {
   const facts: Record<string, string> = { ...m.attrs, account: m.account };
   if (m.region !== undefined) facts.region = m.region;
   const command = `${MIRROR_TYPE[m.provider]} ${m.attrs.session ?? '?'} active`;
