@@ -42,6 +42,8 @@ import { Poller } from './poll/index.js';
 import { startTacacsService } from './sources/tacacs/index.js';
 import { warmUp } from './detect/warmup.js';
 import type { Confirmation, Detection, DeviceRef, Incident } from './types.js';
+import { scheduleCloudSweeps } from './cloud-sweep/schedule.js';
+import { CollectorNetworks } from './detect/severity.js';
 
 export interface RunningApp {
   readonly http: { host: string; port: number; url: string };
@@ -285,6 +287,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
         .finally(() => (expiryRunning = false));
     }, config.expected.checkIntervalSeconds * 1000).unref();
     stopTimers.push(() => clearInterval(expiryTimer));
+    stopTimers.push(scheduleCloudSweeps(config.cloud.sweep, { store, record, collectors: new CollectorNetworks(config.detection.collectors), log: component('cloud-sweep') }));
     for (const { state } of store.deviceStates()) detector.state.restore(state);
     const silenceCfg = config.detection.silence;
     const silence = silenceCfg.enabled

@@ -155,6 +155,7 @@ Exit status: 0 when the files were read (whatever was found), 2 when a file cann
   sweep: {
     summary: 'log into devices over SSH now and list every active packet capture and mirror session',
     usage: `capwatch sweep [--inventory FILE] [--device NAME]... [--tag TAG]... [--concurrency N] [--json] [--config FILE]
+capwatch sweep --cloud [--json] [--config FILE]
 
 Logs into each selected device of the inventory over SSH (read-only: the pager setting and show commands only),
 lists the packet captures and SPAN/RSPAN/ERSPAN sessions it reports, and says which are active. Results are stored in
@@ -162,7 +163,12 @@ the SQLite file (storage.path) and compared with the device's previous sweep; an
 incident explains opens an incident (source "sweep"), which the running service alerts on. A progress bar is shown on
 a terminal.
 
+With --cloud, lists instead the traffic mirrors that exist now in the AWS regions, Google Cloud projects and Azure
+subscriptions of cloud.sweep (read-only API calls, the providers' standard credentials); an active mirror that no open
+incident explains opens an incident for its account (aws:ID, gcp:PROJECT, azure:SUBSCRIPTION) the same way.
+
 Options:
+  --cloud               sweep the configured clouds, not devices
   -i, --inventory FILE  device inventory (YAML: devices: [{name, address, platform, username, password | privateKey,
                         hostKey, tags}]); default: the configuration's inventory
   -d, --device NAME     only this device (repeatable)
@@ -174,7 +180,8 @@ Options:
   -h, --help            this text
 
 Exit status: 0 when every device answered and none has an active capture or mirror, 1 when one has, 3 when a device
-could not be checked (and none showed anything active), 2 on a usage or configuration error.`,
+could not be checked (and none showed anything active), 2 on a usage or configuration error. With --cloud: 1 when an
+active mirror is listed, 3 when a region, project or subscription could not be listed, 2 when none is configured.`,
     options: {
       ...configOption,
       inventory: { type: 'string', short: 'i' },
@@ -182,9 +189,12 @@ could not be checked (and none showed anything active), 2 on a usage or configur
       tag: { type: 'string', short: 't', multiple: true },
       concurrency: { type: 'string', short: 'n' },
       json: { type: 'boolean' },
+      cloud: { type: 'boolean' },
     },
     allowPositionals: false,
     async run(values) {
+      if (values.cloud && (values.inventory !== undefined || values.device !== undefined || values.tag !== undefined || values.concurrency !== undefined))
+        throw new UsageError('--cloud sweeps the configured clouds: it takes no --inventory, --device, --tag or --concurrency');
       const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
       if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 1000)) throw new UsageError('--concurrency takes a whole number from 1 to 1000');
       return sweepCommand(loadConfig(values.config as string | undefined), {
@@ -193,6 +203,7 @@ could not be checked (and none showed anything active), 2 on a usage or configur
         tags: (values.tag as string[] | undefined) ?? [],
         ...(concurrency !== undefined && { concurrency }),
         json: Boolean(values.json),
+        cloud: Boolean(values.cloud),
       });
     },
   },

@@ -11,6 +11,7 @@ import { notifyProblems, notifySchema, type NotifyConfig } from './alerts/notify
 import { httpProblems, httpSchema, type HttpConfig } from './api/config.js';
 import { compileWindows, expectedSchema, type ExpectedConfig } from './detect/expected/config.js';
 import { retentionSchema, type RetentionConfig } from './alerts/retention.js';
+import { cloudSweepSchema, type CloudSweepConfig } from './cloud-sweep/config.js';
 import { silenceSchema, type SilenceConfig } from './detect/silence/rhythm.js';
 
 export interface Config {
@@ -93,6 +94,10 @@ export interface Config {
     maxConcurrency: number;
     /** Sweeps one person (or token) may start over HTTP per minute. */
     sweepsPerUserPerMinute: number;
+  };
+  cloud: {
+    /** Where `capwatch sweep --cloud` (and `serve`, every intervalMinutes) lists the traffic mirrors that exist. */
+    sweep: CloudSweepConfig;
   };
 }
 
@@ -213,6 +218,7 @@ const schema = object({
     maxConcurrency: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
     sweepsPerUserPerMinute: { type: 'integer', minimum: 1, default: 5 },
   }),
+  cloud: section({ sweep: cloudSweepSchema(section) }),
 });
 
 const validate = ajv.compile<Config>(schema);

@@ -94,12 +94,12 @@ export function activityLogCall(input: Obj): CloudCall | null | ParseFailure {
 }
 
 /** The subscription in an Azure resource id, lowercased; undefined when it names none. */
-function subscriptionOf(id: string | undefined): string | undefined {
+export function subscriptionOf(id: string | undefined): string | undefined {
   return id === undefined ? undefined : SUBSCRIPTION.exec(id)?.[1]?.toLowerCase();
 }
 
 /** `/subscriptions/…/networkInterfaces/nic1/ipConfigurations/ipconfig1` → the NIC's resource id. */
-function parentOf(id: string, child: string): string {
+export function parentOf(id: string, child: string): string {
   const i = id.toLowerCase().lastIndexOf(`/${child.toLowerCase()}/`);
   return i > 0 ? id.slice(0, i) : id;
 }

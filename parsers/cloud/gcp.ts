@@ -100,19 +100,19 @@ export function auditLogCall(entry: Obj): CloudCall | null | ParseFailure {
 }
 
 /** `https://www.googleapis.com/compute/v1/projects/p/regions/r/…` → `projects/p/regions/r/…`. */
-function shortPath(url: string | undefined): string | undefined {
+export function shortPath(url: string | undefined): string | undefined {
   if (url === undefined) return undefined;
   const i = url.indexOf('projects/');
   return i > 0 ? url.slice(i) : url;
 }
 
-function projectOf(path: string | undefined): string | undefined {
+export function projectOf(path: string | undefined): string | undefined {
   const m = path === undefined ? null : /(?:^|\/)projects\/([^/]+)/.exec(path);
   return m && GCP_PROJECT.test(m[1]!) ? m[1] : undefined;
 }
 
 /** The `url` of each `{url, canonicalUrl}` item, shortened. */
-function urls(v: unknown): string[] {
+export function urls(v: unknown): string[] {
   const out: string[] = [];
   for (const item of Array.isArray(v) ? v.slice(0, 64) : []) {
     const u = shortPath(str(get(obj(item), 'url')) ?? str(get(obj(item), 'canonicalUrl')));

@@ -5,6 +5,7 @@ import { SingleBar } from 'cli-progress';
 import { sweepJson } from '../alerts/json.js';
 import { buildAlerting } from '../app.js';
 import { Store } from '../alerts/store.js';
+import { cloudSweepCommand } from './cloud-sweep.js';
 import type { Config } from '../config.js';
 import { createLogger } from '../log.js';
 import { Metrics } from '../metrics.js';
@@ -21,6 +22,8 @@ export interface SweepOptions {
   tags: string[];
   concurrency?: number;
   json: boolean;
+  /** List the configured clouds' traffic mirrors instead of logging into devices. */
+  cloud?: boolean;
   stdout?: NodeJS.WriteStream;
   stderr?: NodeJS.WriteStream;
 }
@@ -29,6 +32,7 @@ export interface SweepOptions {
 export async function sweepCommand(config: Config, o: SweepOptions): Promise<number> {
   const stdout = o.stdout ?? process.stdout;
   const stderr = o.stderr ?? process.stderr;
+  if (o.cloud) return cloudSweepCommand(config, { json: o.json, stdout, stderr });
   const spec: InventorySpec | undefined = o.inventory !== undefined ? { file: o.inventory } : config.inventory;
   if (!spec) {
     stderr.write('capwatch sweep: no inventory: give --inventory FILE or set `inventory` in the configuration\n');
