@@ -66,6 +66,7 @@ export function mayCarryCommand(line: string): boolean {
   // tag (`%LINK-3-UPDOWN`) is kept only when a marker comes before that tag: most chatter leaves after scanning its
   // short header, while a command that quotes a tag (`cmd=show log | i %LINK-3-UPDOWN`) is still kept.
   const end = tag === NO_TAG ? line.length : tag;
+  if (!mayHoldMarker(line, end)) return false;
   for (const m of K.markers) if (includesBefore(line, m, end)) return true;
   const sudoCommand = end >= K.sudo.marker.length ? line.lastIndexOf(K.sudo.marker, end - K.sudo.marker.length) : -1;
   if (sudoCommand > 0 && line.lastIndexOf(K.sudo.app, sudoCommand) >= 0) return true;
@@ -73,6 +74,23 @@ export function mayCarryCommand(line: string): boolean {
   if (firstBefore(line, K.panosGate, end)) for (const m of K.panosMarkers) if (includesBefore(line, m, end)) return true;
   for (const m of K.accountingMarkers) if (includesBefore(line, m, end)) return includesAny(line, K.accountingTypes);
   for (const m of K.nxosLocalLog) if (includesBefore(line, m, end)) return true;
+  return false;
+}
+
+/**
+ * One pass over line[0, end) for what every marker below has in it: `_`, `=`, `,`, a TAB, `|`, or `e:` / `p:`
+ * (`update:`, `stop:`). A Cisco header before its tag (`<189>12: sw1: 12: Nov 22 10:01:00.000 UTC: `) has none, so
+ * chatter skips the dozen marker searches; a line that has one only pays them as before.
+ */
+function mayHoldMarker(line: string, end: number): boolean {
+  for (let i = 0; i < end; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 95 || c === 61 || c === 44 || c === 9 || c === 124) return true;
+    if (c === 58 && i > 0) {
+      const before = line.charCodeAt(i - 1);
+      if (before === 101 || before === 112) return true;
+    }
+  }
   return false;
 }
 

@@ -116,6 +116,19 @@ describe('mayCarryCommand', () => {
     expect(performance.now() - t0).toBeLessThan(500);
   });
 
+  it('finds each untagged marker in a plain header, and before a Cisco tag its command quotes', () => {
+    const K = PREFILTER_KEYS;
+    const lines = [
+      ...[...K.markers, ...K.fortiosMarkers, ...K.panosMarkers, ...K.nxosLocalLog].map((m) => `Nov 22 10:01:00 host1 ${m} x`),
+      ...K.accountingMarkers.map((m) => `Nov 22 10:01:00 10.0.0.1 admin${m}stop x`),
+      'Nov 22 10:01:00 leaf1 sudo: admin : TTY=pts/0 ; PWD=/home/admin ; USER=root ; COMMAND=/usr/sbin/tcpdump -i eth0',
+    ];
+    for (const line of lines) {
+      expect(mayCarryCommand(line), line).toBe(true);
+      expect(mayCarryCommand(`${line} show log | i %LINK-3-UPDOWN: x`), line).toBe(true);
+    }
+  });
+
   it('exports what it keys on', () => {
     expect(PREFILTER_KEYS.tags).toContain('PARSER-5-CFGLOG_LOGGEDCMD');
     expect(PREFILTER_KEYS.markers).toContain('CISE_TACACS_Accounting');

@@ -6,7 +6,7 @@ import type { Approval } from '../detect/expected/approvals.js';
 import type { DeviceDirectory } from '../detect/expected/devices.js';
 import { InventorySource } from '../poll/inventory.js';
 import { createInterface } from 'node:readline';
-import { Readable, type Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { JsonRecordSplitter, type SplitStats } from '../../parsers/cloud/stream.js';
 import { createGunzip } from 'node:zlib';
@@ -61,15 +61,14 @@ export async function replay(files: readonly string[], o: ReplayOptions): Promis
     const input = f === '-' ? (o.stdin ?? process.stdin) : createReadStream(f);
     const source = f === '-' || !isGzip(f) ? input : input.pipe(createGunzip());
     try {
-      const { json, stream } = await sniff(source);
-      if (json) {
-        const stats = await replayCloudRecords(stream, (text) => ingest.cloudRecord(text, f, 'replay', Date.now()));
+      if (await sniffJson(source)) {
+        const stats = await replayCloudRecords(source, (text) => ingest.cloudRecord(text, f, 'replay', Date.now()));
         records += stats.records;
         // Text that is no record at all (a broken or oversized one) is unreadable input like an unparseable line.
         if (stats.junk + stats.oversized > 0) metrics.parseErrors.inc({ source: 'replay' }, stats.junk + stats.oversized);
         continue;
       }
-      const rl = createInterface({ input: stream, crlfDelay: Infinity });
+      const rl = createInterface({ input: source, crlfDelay: Infinity });
       for await (const line of rl) {
         lines++;
         if (line.length > 0) ingest.line(line, f, 'replay', Date.now());
@@ -121,17 +120,28 @@ function expectedWork(config: Config, fromStore: boolean): { approvals?: Approva
 
 /**
  * Whether the input is JSON (cloud audit records: a CloudTrail or Activity Log file, LogEntry or event lines) rather
- * than log lines, from its first non-blank byte; and the same input, whole, to read on.
+ * than log lines, from its first non-blank byte. What was read to tell is put back, so the stream is read on as it
+ * is: a wrapping stream would cost every chunk of a large log file an extra hop.
  */
-async function sniff(source: Readable): Promise<{ json: boolean; stream: Readable }> {
-  const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
-  const head: (Buffer | string)[] = [];
+async function sniffJson(source: Readable): Promise<boolean> {
+  const head: Buffer[] = [];
   let json: boolean | undefined;
   while (json === undefined) {
-    const next = await chunks.next();
-    if (next.done) break;
-    head.push(next.value);
-    const bytes = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
+    const chunk = source.read() as Buffer | string | null;
+    if (chunk === null) {
+      if (source.readableEnded || source.destroyed) break;
+      await new Promise<void>((resolve, reject) => {
+        const settle = (err?: Error) => {
+          source.off('readable', settle).off('end', settle).off('error', settle);
+          if (err instanceof Error) reject(err);
+          else resolve();
+        };
+        source.on('readable', settle).on('end', settle).on('error', settle);
+      });
+      continue;
+    }
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    head.push(bytes);
     for (let i = 0; i < bytes.length && json === undefined; i++) {
       const b = bytes[i]!;
       // Whitespace and a UTF-8 byte-order mark say nothing yet.
@@ -139,15 +149,8 @@ async function sniff(source: Readable): Promise<{ json: boolean; stream: Readabl
       json = b === 0x7b || b === 0x5b;
     }
   }
-  async function* whole(): AsyncGenerator<Buffer | string> {
-    yield* head;
-    for (;;) {
-      const next = await chunks.next();
-      if (next.done) return;
-      yield next.value;
-    }
-  }
-  return { json: json ?? false, stream: Readable.from(whole(), { objectMode: false }) };
+  if (head.length > 0) source.unshift(head.length === 1 ? head[0]! : Buffer.concat(head));
+  return json ?? false;
 }
 
 /** Cuts a JSON input into audit records, one at a time (an archive never sits in memory whole). */
