@@ -26,7 +26,7 @@ function replay(file: string, config: string): { lines: number; expected: number
   const r = spawnSync('/usr/bin/time', ['-f', 'cpu=%U+%S', process.execPath, CLI, 'replay', '--config', config, file], { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
   const m = /replay: (\d+) lines read in [\d.]+ s.*, (\d+) of them expected work/.exec(r.stderr);
   const cpu = /cpu=([\d.]+)\+([\d.]+)/.exec(r.stderr);
-  if (!m || !cpu) throw new Error(`replay printed no summary: ${r.stderr.slice(-500)}`);
+  if (!m || !cpu) throw new Error(`replay printed no summary (exit ${r.status}): ${r.stderr.slice(-500)} ${r.stdout.slice(-500)}`);
   return { lines: Number(m[1]), expected: Number(m[2]), cpu: Number(cpu[1]) + Number(cpu[2]) };
 }
 

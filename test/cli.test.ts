@@ -141,6 +141,14 @@ describe('capwatch CLI', () => {
     expect(r.stderr).toContain('cannot read /nonexistent/capwatch.log: ENOENT');
   });
 
+  it('replay of empty or blank input still reports what it read (the JSON sniff must hand back an ended stream)', () => {
+    for (const input of ['', '\n  \n\n']) {
+      const r = run(['replay', '-'], input);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toMatch(new RegExp(`^replay: ${input.split('\n').length - 1 || 0} lines read in`, 'm'));
+    }
+  });
+
   it('replay without --json shows attacker-controlled text inert (quoted, control characters escaped)', () => {
     const line = '<189>1: 000001: Mar  3 10:00:01.101 UTC: %PARSER-5-CFGLOG_LOGGEDCMD: User:eve\u001b[31m  logged command:monitor session 3 source interface Gi1/0/1 both\n';
     const r = run(['replay', '-'], line);

@@ -6,7 +6,7 @@ import type { Approval } from '../detect/expected/approvals.js';
 import type { DeviceDirectory } from '../detect/expected/devices.js';
 import { InventorySource } from '../poll/inventory.js';
 import { createInterface } from 'node:readline';
-import type { Readable, Writable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { JsonRecordSplitter, type SplitStats } from '../../parsers/cloud/stream.js';
 import { createGunzip } from 'node:zlib';
@@ -61,14 +61,15 @@ export async function replay(files: readonly string[], o: ReplayOptions): Promis
     const input = f === '-' ? (o.stdin ?? process.stdin) : createReadStream(f);
     const source = f === '-' || !isGzip(f) ? input : input.pipe(createGunzip());
     try {
-      if (await sniffJson(source)) {
-        const stats = await replayCloudRecords(source, (text) => ingest.cloudRecord(text, f, 'replay', Date.now()));
+      const { json, input: text } = await sniffJson(source);
+      if (json) {
+        const stats = await replayCloudRecords(text, (text) => ingest.cloudRecord(text, f, 'replay', Date.now()));
         records += stats.records;
         // Text that is no record at all (a broken or oversized one) is unreadable input like an unparseable line.
         if (stats.junk + stats.oversized > 0) metrics.parseErrors.inc({ source: 'replay' }, stats.junk + stats.oversized);
         continue;
       }
-      const rl = createInterface({ input: source, crlfDelay: Infinity });
+      const rl = createInterface({ input: text, crlfDelay: Infinity });
       for await (const line of rl) {
         lines++;
         if (line.length > 0) ingest.line(line, f, 'replay', Date.now());
@@ -120,10 +121,10 @@ function expectedWork(config: Config, fromStore: boolean): { approvals?: Approva
 
 /**
  * Whether the input is JSON (cloud audit records: a CloudTrail or Activity Log file, LogEntry or event lines) rather
- * than log lines, from its first non-blank byte. What was read to tell is put back, so the stream is read on as it
- * is: a wrapping stream would cost every chunk of a large log file an extra hop.
+ * than log lines, from its first non-blank byte, and the input to read on. What was read to tell is put back, so the
+ * stream is read on as it is: a wrapping stream would cost every chunk of a large log file an extra hop.
  */
-async function sniffJson(source: Readable): Promise<boolean> {
+async function sniffJson(source: Readable): Promise<{ json: boolean; input: Readable }> {
   const head: Buffer[] = [];
   let json: boolean | undefined;
   while (json === undefined) {
@@ -149,8 +150,12 @@ async function sniffJson(source: Readable): Promise<boolean> {
       json = b === 0x7b || b === 0x5b;
     }
   }
-  if (head.length > 0) source.unshift(head.length === 1 ? head[0]! : Buffer.concat(head));
-  return json ?? false;
+  const read = head.length === 1 ? head[0]! : Buffer.concat(head);
+  // A stream that ended while being looked at (empty, or blank lines only) takes nothing back: what it held is read
+  // from a copy.
+  if (source.readableEnded) return { json: false, input: Readable.from([read]) };
+  if (read.length > 0) source.unshift(read);
+  return { json: json ?? false, input: source };
 }
 
 /** Cuts a JSON input into audit records, one at a time (an archive never sits in memory whole). */
