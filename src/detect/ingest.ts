@@ -11,6 +11,7 @@ import type { DeviceRecord, SyslogMessage } from '../../parsers/types.js';
 import { isParseFailure } from '../../parsers/types.js';
 import { deviceKey } from '../alerts/store.js';
 import { cloudEvent } from './cloud.js';
+import { noteFirstCreation, type CreationLedger } from './cloud-first.js';
 import type { ContextTracker } from './context.js';
 import type { Detector } from './detector.js';
 import { EditLevels } from './edit-levels.js';
@@ -27,6 +28,8 @@ export interface IngestOptions {
   eemApplets?: readonly string[];
   /** Receives every non-empty set of detections, in arrival order. */
   onDetections: (detections: Detection[]) => void;
+  /** Who has created cloud mirrors before (the store's); without it, no first creation is told apart. */
+  principals?: CreationLedger;
 }
 
 /** Device clocks drift, are never set (`*`) or lose sync (`.`): beyond this skew the receive time is used. */
@@ -156,7 +159,9 @@ export class Ingest implements SyslogSink {
 
   private cloudDetections(call: CloudCall, raw: string, source: EventSource, receivedAtMs: number): Detection[] | undefined {
     this.o.metrics.commands.inc({ source });
-    const detections = this.o.detector.detect(cloudEvent(call, raw, source, new Date(receivedAtMs)));
+    const event = cloudEvent(call, raw, source, new Date(receivedAtMs));
+    const detections = this.o.detector.detect(event);
+    if (this.o.principals) noteFirstCreation(call, detections, this.o.principals, event.time);
     if (detections.length === 0) return undefined;
     for (const d of detections) this.o.metrics.detections.inc({ rule: d.rule, title: d.title, severity: d.severity });
     this.o.onDetections(detections);
