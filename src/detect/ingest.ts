@@ -42,6 +42,8 @@ const MAX_KNOWN_HOSTS = 10_000;
 const MAX_TALLIED_SENDERS = 20_000;
 /** What a TACACS+ record has in place of a syslog header: nothing but its rendering. */
 const ACCOUNTING_MESSAGE: SyslogMessage = { format: 'bare', timeQuality: 'unknown', body: '' };
+/** `{`: a message body that opens a JSON object is read as a cloud audit record. */
+const OPEN_BRACE = 123;
 
 /** Messages from one sender address since the tally was last read. */
 export interface SenderCount {
@@ -197,6 +199,8 @@ export class Ingest implements SyslogSink {
   }
 
   private fromMessage(msg: SyslogMessage, text: string, sender: string, source: EventSource, receivedAt: Date): Detection[] | undefined {
+    // A cloud audit record a forwarder (rsyslog, syslog-ng, Fluent Bit) sent as the message, or a bare JSON line.
+    if (msg.tag === undefined && msg.body.charCodeAt(0) === OPEN_BRACE) return this.cloudRecord(msg.body, sender, source, receivedAt.getTime());
     const record = extractRecord(msg, { eemApplets: this.o.eemApplets ?? [] });
     if (record === null) {
       // The pre-filter saw a command tag that the header parser did not find: a shape it misreads, not chatter.
