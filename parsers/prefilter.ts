@@ -1,6 +1,7 @@
 // The pre-filter every received line meets before any parsing. It keys on exact message tags and markers,
 // never on the words "monitor" or "capture" (`ip flow monitor`, `terminal monitor`, NetFlow `for monitor FM`
 // are everywhere). A false positive costs one parse; a false negative loses a command, so it errs on keeping.
+import { CLOUD_MARKERS } from './cloud/index.js';
 import { FORTIOS_CONFIG_MARKERS } from './messages/fortios.js';
 import { PANOS_MARKERS } from './messages/panos.js';
 
@@ -41,6 +42,10 @@ export const PREFILTER_KEYS = {
   accountingTypes: ['stop', 'start', 'update'],
   /** NX-OS local accounting log (`…2018:update:…`, `type=update:`, `stop:`). */
   nxosLocalLog: ['update:', 'stop:'],
+  /** Cloud audit records (CloudTrail, Cloud Audit Logs, Activity Log) forwarded as a syslog message or a bare JSON
+   * line: their mirror markers are looked for only in a line with no Cisco tag that opens a JSON object. */
+  cloudGate: '{"',
+  cloudMarkers: CLOUD_MARKERS,
 } as const;
 
 const K = PREFILTER_KEYS;
@@ -72,6 +77,7 @@ export function mayCarryCommand(line: string): boolean {
   if (sudoCommand > 0 && line.lastIndexOf(K.sudo.app, sudoCommand) >= 0) return true;
   if (firstBefore(line, K.fortiosGate, end)) for (const m of K.fortiosMarkers) if (includesBefore(line, m, end)) return true;
   if (firstBefore(line, K.panosGate, end)) for (const m of K.panosMarkers) if (includesBefore(line, m, end)) return true;
+  if (tag === NO_TAG && line.includes(K.cloudGate)) for (const m of K.cloudMarkers) if (line.includes(m)) return true;
   for (const m of K.accountingMarkers) if (includesBefore(line, m, end)) return includesAny(line, K.accountingTypes);
   for (const m of K.nxosLocalLog) if (includesBefore(line, m, end)) return true;
   return false;

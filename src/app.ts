@@ -12,6 +12,7 @@ import { deviceTrust, type DeviceTrust } from './alerts/trust.js';
 import { Changes } from './alerts/changes.js';
 import { IncidentBook, type IncidentUpdate } from './alerts/incidents.js';
 import { Rhythms } from './alerts/rhythms.js';
+import { CloudPrincipals } from './alerts/cloud-principals.js';
 import { SilenceAlerts } from './alerts/silence.js';
 import { deviceName } from './alerts/json.js';
 import { Store } from './alerts/store.js';
@@ -22,6 +23,7 @@ import type { Config } from './config.js';
 import { ContextTracker } from './detect/context.js';
 import { Detector } from './detect/detector.js';
 import type { EvasionOptions } from './detect/evasion.js';
+import type { CreationLedger } from './detect/cloud-first.js';
 import { loadFilters, loadRuleSet, type SkippedRule } from './detect/sigma/load.js';
 import { ApprovalIndex, type Approval } from './detect/expected/approvals.js';
 import { compileWindows } from './detect/expected/config.js';
@@ -114,7 +116,7 @@ export function buildDetection(
   metrics: Metrics,
   log: Logger,
   onDetections: (d: Detection[]) => void,
-  opts: { approvals?: readonly Approval[]; directory?: DeviceDirectory; onStateChange?: (address: string, at: Date) => void } = {},
+  opts: { approvals?: readonly Approval[]; directory?: DeviceDirectory; onStateChange?: (address: string, at: Date) => void; principals?: CreationLedger } = {},
 ) {
   const { rules, skipped } = loadRuleSet(ruleDirs(config));
   logSkipped(log, skipped);
@@ -141,6 +143,7 @@ export function buildDetection(
     contexts,
     eemApplets: config.detection.eemApplets,
     onDetections,
+    ...(opts.principals && { principals: opts.principals }),
   });
   return { detector, ingest };
 }
@@ -243,7 +246,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
         if (event) changedState.set(event.device.address, event.receivedAt);
       },
       // An alias, an EEM variable or a log destination learned without a detection is device state too.
-      { approvals: approvalsInForce(), directory, onStateChange: (address, at) => changedState.set(address, at) },
+      { approvals: approvalsInForce(), directory, onStateChange: (address, at) => changedState.set(address, at), principals: new CloudPrincipals(store.database) },
     );
     const expected = detector.expected!;
     const reloadApprovals = () => expected.setApprovals(new ApprovalIndex(approvalsInForce()));

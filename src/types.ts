@@ -53,7 +53,7 @@ export function maxSeverity(a: Severity, b: Severity): Severity {
 
 /** What a detection is: the one list every schema, rule loader and the console take their kinds from. */
 // `other`: a hit of a Sigma rule from elsewhere (e.g. SigmaHQ) that is not about T1040.
-export const DETECTION_KINDS = ['capture', 'capture-export', 'span', 'rspan', 'erspan', 'recon', 'removal', 'other', 'evasion'] as const;
+export const DETECTION_KINDS = ['capture', 'capture-export', 'span', 'rspan', 'erspan', 'recon', 'removal', 'other', 'evasion', 'mirror'] as const;
 export type DetectionKind = (typeof DETECTION_KINDS)[number];
 
 export interface Detection {

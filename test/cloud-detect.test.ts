@@ -9,6 +9,7 @@ import { JsonRecordSplitter } from '../parsers/cloud/stream.js';
 import { isParseFailure } from '../parsers/types.js';
 import { cloudEvent } from '../src/detect/cloud.js';
 import { Detector } from '../src/detect/detector.js';
+import { kindCovered } from '../src/detect/expected/kinds.js';
 import { loadRules } from '../src/detect/sigma/load.js';
 import type { Detection } from '../src/types.js';
 import { commandEvent } from './helpers/command-event.js';
@@ -59,10 +60,10 @@ describe('cloud rules', () => {
   it('AWS: the real filter, rule, target and session; the session is an active mirror in the account', () => {
     const d = new Detector({ rules });
     expect(detect('aws-elastic-traffic-mirroring.jsonl', d).map(summary)).toEqual([
-      ['cloud_aws_traffic_mirror_filter erspan low'],
-      ['cloud_aws_traffic_mirror_filter erspan low'],
-      ['cloud_aws_traffic_mirror_target erspan medium'],
-      ['cloud_aws_traffic_mirror_session erspan high'],
+      ['cloud_aws_traffic_mirror_filter mirror low'],
+      ['cloud_aws_traffic_mirror_filter mirror low'],
+      ['cloud_aws_traffic_mirror_target mirror medium'],
+      ['cloud_aws_traffic_mirror_session mirror high'],
     ]);
     const session = d.state.get('aws:000000000000')!.sessions.get('tms-089e55493216df002')!;
     expect(session).toMatchObject({ type: 'cloud', active: true, sources: ['eni-0826181775f16c3b2'], destinations: ['tmt-0c62986bff32556ac'] });
@@ -72,10 +73,10 @@ describe('cloud rules', () => {
     const d = new Detector({ rules });
     const all = detect('aws-cloudtrail-synthesised.json', d);
     expect(all.map(summary)).toEqual([
-      ['cloud_aws_traffic_mirror_filter erspan high'],
-      ['cloud_aws_traffic_mirror_session erspan high'],
-      ['cloud_mirror_attempt_refused erspan low'],
-      ['cloud_aws_traffic_mirror_target_shared erspan critical'],
+      ['cloud_aws_traffic_mirror_filter mirror high'],
+      ['cloud_aws_traffic_mirror_session mirror high'],
+      ['cloud_mirror_attempt_refused mirror low'],
+      ['cloud_aws_traffic_mirror_target_shared mirror critical'],
       ['cloud_aws_traffic_mirror_removed removal low'],
     ]);
     expect(all[0]![0]!.tradecraft).toEqual(['mirror filter targets TACACS+ (TCP 49)']);
@@ -96,10 +97,10 @@ describe('cloud rules', () => {
     const d = new Detector({ rules });
     const all = detect('gcp-packet-mirroring-synthesised.jsonl', d);
     expect(all.map(summary)).toEqual([
-      ['cloud_gcp_packet_mirroring erspan high'],
-      ['cloud_gcp_packet_mirroring erspan high'],
-      ['cloud_gcp_packet_mirroring erspan critical'],
-      ['cloud_mirror_attempt_refused erspan low'],
+      ['cloud_gcp_packet_mirroring mirror high'],
+      ['cloud_gcp_packet_mirroring mirror high'],
+      ['cloud_gcp_packet_mirroring mirror critical'],
+      ['cloud_mirror_attempt_refused mirror low'],
       ['cloud_gcp_packet_mirroring_removed removal low'],
     ]);
     expect(all[2]![0]!.why).toMatch(/owned by collector-elsewhere-7, outside the approved collectors/);
@@ -112,10 +113,10 @@ describe('cloud rules', () => {
     const d = new Detector({ rules });
     const all = detect('azure-activity-synthesised.json', d);
     expect(all.map(summary)).toEqual([
-      ['cloud_azure_virtual_network_tap erspan medium'],
-      ['cloud_azure_nic_tap_configuration erspan high'],
+      ['cloud_azure_virtual_network_tap mirror medium'],
+      ['cloud_azure_nic_tap_configuration mirror high'],
       ['cloud_azure_packet_capture capture critical'],
-      ['cloud_mirror_attempt_refused erspan low'],
+      ['cloud_mirror_attempt_refused mirror low'],
       ['cloud_azure_mirror_removed removal low'],
     ]);
     expect(all[2]![0]!.tradecraft).toEqual(['mirror filter targets LDAP (389)', 'mirror filter targets Kerberos (88)', 'mirror filter targets SMB (445)']);
@@ -131,8 +132,15 @@ describe('cloud rules', () => {
     const [grid] = JSON.parse(readFileSync(join(dir, 'azure-eventgrid-tap.json'), 'utf8')) as unknown[];
     const g = cloudCall(grid);
     if (!eb || isParseFailure(eb) || !g || isParseFailure(g)) throw new Error('not read');
-    expect(summary(d.detect(cloudEvent(eb, '', 'http', RECEIVED)))).toEqual(['cloud_aws_traffic_mirror_session erspan high']);
-    expect(summary(d.detect(cloudEvent(g, '', 'http', RECEIVED)))).toEqual(['cloud_azure_nic_tap_configuration erspan high']);
+    expect(summary(d.detect(cloudEvent(eb, '', 'http', RECEIVED)))).toEqual(['cloud_aws_traffic_mirror_session mirror high']);
+    expect(summary(d.detect(cloudEvent(g, '', 'http', RECEIVED)))).toEqual(['cloud_azure_nic_tap_configuration mirror high']);
+  });
+
+  it('a cloud mirror is mirror work: a planned window for mirror work covers it, one for capture work does not', () => {
+    const filter = detect('aws-elastic-traffic-mirroring.jsonl')[0]?.[0];
+    expect(filter!.kind).toBe('mirror');
+    expect(kindCovered(['mirror'], filter!.kind)).toBe(true);
+    expect(kindCovered(['capture'], filter!.kind)).toBe(false);
   });
 });
 

@@ -50,7 +50,7 @@ describe('capwatch replay of cloud audit records', () => {
     expect(gcp.detections.map((d) => d.severity)).toEqual(['high', 'high', 'critical', 'low', 'low']);
     expect(gcp.detections[2]).toMatchObject({ device: 'gcp:qwiklabs-gcp-02-05e37a194649', facts: { targetAccount: 'collector-elsewhere-7' } });
     const azure = replay([join(CLOUD, 'azure-activity-synthesised.json')]);
-    expect(azure.detections.map((d) => `${d.kind} ${d.severity}`)).toEqual(['erspan medium', 'erspan high', 'capture critical', 'erspan low', 'removal low']);
+    expect(azure.detections.map((d) => `${d.kind} ${d.severity}`)).toEqual(['mirror medium', 'mirror high', 'capture critical', 'mirror low', 'removal low']);
     expect(azure.stderr).toMatch(/7 cloud audit records/);
   });
 

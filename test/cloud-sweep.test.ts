@@ -182,7 +182,7 @@ describe('cloud sweep: AWS (EC2 Query API)', () => {
     expect(opened.confirmation?.status).toBe('active-found');
     const [nlb, tacacs] = opened.detections;
     expect(nlb).toMatchObject({
-      kind: 'erspan',
+      kind: 'mirror',
       severity: 'high',
       event: { source: 'sweep' },
       facts: { session: 'tms-0567a4c684EXAMPLE', sources: 'eni-0a471a5cf3EXAMPLE', targetType: 'network-load-balancer', targetAccount: '111122223333', protocols: 'tcp', cidrs: '10.0.0.0/24 > 10.0.0.0/24', account: '111122223333', region: 'us-east-1' },

@@ -164,6 +164,26 @@ describe('syslog end to end', () => {
     expect(metricValue(m, 'capwatch_messages_prefiltered_total') + metricValue(m, 'capwatch_messages_parsed_total')).toBe(received);
   });
 
+  it.runIf(hasLogger)('a cloud audit record forwarded as syslog (logger --rfc5424 over TCP) or as a bare JSON line opens an incident for the account', async () => {
+    const cloud = resolve(import.meta.dirname, '../fixtures/cloud');
+    // A real CloudTrail record (Elastic's test data, fixtures/cloud/SOURCES.md) as the MSG of logger's own header, as
+    // rsyslog's or Fluent Bit's syslog output sends one.
+    const session = readFileSync(join(cloud, 'aws-elastic-traffic-mirroring.jsonl'), 'utf8').trim().split('\n')[3]!;
+    execFileSync('logger', ['--tcp', '--octet-count', '--rfc5424', '--size', '65536', '--server', '127.0.0.1', '--port', String(svc.tcp), '-t', 'cloudtrail', session]);
+    const aws = await eventually(async () => (await incidentsOf(svc)).find((i) => JSON.stringify(i.device).includes('aws:000000000')));
+    expect(aws).toMatchObject({ user: 'arn:aws:iam::000000000:user/test@elastic.co', platform: 'aws' });
+    expect(aws.detections[0]).toMatchObject({ kind: 'mirror', source: 'syslog', command: 'CreateTrafficMirrorSession', facts: expect.objectContaining({ session: 'tms-089e55493216df002' }) });
+
+    // A Cloud Logging LogEntry as one newline-framed JSON line over TCP, with no syslog header at all.
+    const entry = readFileSync(join(cloud, 'gcp-packet-mirroring-synthesised.jsonl'), 'utf8').split('\n')[3]!;
+    await new Promise<void>((res) => {
+      const s = connect(svc.tcp, '127.0.0.1', () => s.end(`${entry}\n`));
+      s.on('close', () => res());
+    });
+    const gcp = await eventually(async () => (await incidentsOf(svc)).find((i) => JSON.stringify(i.device).includes('gcp:qwiklabs-gcp-02-05e37a194649')));
+    expect(gcp.detections[0]).toMatchObject({ kind: 'mirror', source: 'syslog', severity: 'critical' });
+  });
+
   it('GET /api/incidents filters by device, minimum severity and time', async () => {
     const all = await incidentsOf(svc);
     expect(all.length).toBeGreaterThanOrEqual(2);

@@ -1,4 +1,8 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cloudCallFromText } from '../parsers/cloud/index.js';
+import { JsonRecordSplitter } from '../parsers/cloud/stream.js';
 import { extractRecord } from '../parsers/messages/index.js';
 import { mayCarryCommand, PREFILTER_KEYS } from '../parsers/prefilter.js';
 import { parseSyslog } from '../parsers/syslog/header.js';
@@ -129,9 +133,27 @@ describe('mayCarryCommand', () => {
     }
   });
 
+  it('keeps a cloud mirroring record forwarded as syslog or as a bare JSON line, and drops other JSON', () => {
+    const dir = join(import.meta.dirname, '..', 'fixtures', 'cloud');
+    const records: string[] = [];
+    const split = new JsonRecordSplitter();
+    for (const f of readdirSync(dir).filter((f) => /\.jsonl?$/.test(f))) split.push(readFileSync(join(dir, f), 'utf8'), (r) => records.push(r));
+    split.end();
+    // One line each, as rsyslog's or Fluent Bit's JSON output writes them.
+    const calls = records.map((r) => JSON.stringify(JSON.parse(r))).filter((r) => { const c = cloudCallFromText(r); return c !== null && !isParseFailure(c); });
+    expect(calls.length).toBeGreaterThan(15);
+    for (const r of calls) {
+      for (const line of [r, `<14>Dec  4 12:00:00 fwd01 cloudtrail: ${r}`, `<14>1 2026-12-04T12:00:00Z fwd01 fluent-bit - - - ${r}`]) expect(mayCarryCommand(line), line.slice(0, 120)).toBe(true);
+    }
+    expect(mayCarryCommand('<14>Dec  4 12:00:00 fwd01 app: {"eventName":"DescribeInstances","eventSource":"ec2.amazonaws.com"}')).toBe(false);
+    // Behind a Cisco tag the JSON is chatter's text, not a record.
+    expect(mayCarryCommand('<189>1: Mar  3 10:00:01 UTC: %LINK-3-UPDOWN: {"TrafficMirror":1}')).toBe(false);
+  });
+
   it('exports what it keys on', () => {
     expect(PREFILTER_KEYS.tags).toContain('PARSER-5-CFGLOG_LOGGEDCMD');
     expect(PREFILTER_KEYS.markers).toContain('CISE_TACACS_Accounting');
     expect(PREFILTER_KEYS.asaIds).toEqual(['111008', '111009', '111010']);
+    expect(PREFILTER_KEYS.cloudMarkers).toContain('packetMirrorings');
   });
 });

@@ -113,11 +113,11 @@ function mirrorDetection(m: CloudMirror, checkedAt: Date, collectors: CollectorN
     raw: JSON.stringify(m),
     facts,
   };
-  const a = assessSeverity({ level: 'high', kind: 'erspan', action: 'mirror', command, facts }, collectors);
+  const a = assessSeverity({ level: 'high', kind: 'mirror', action: 'mirror', command, facts }, collectors);
   return {
     rule: 'capwatch-sweep-active-cloud-mirror',
     title: 'Active cloud traffic mirror found by sweep',
-    kind: 'erspan',
+    kind: 'mirror',
     severity: a.severity,
     technique: 'T1040',
     event,

@@ -15,7 +15,7 @@ export interface EvasionOptions {
 }
 
 /** Hits of these kinds are the capture and mirror work an evasion next to it makes critical. */
-export const CORRELATED_KINDS: ReadonlySet<DetectionKind> = new Set(['capture', 'capture-export', 'span', 'rspan', 'erspan', 'removal']);
+export const CORRELATED_KINDS: ReadonlySet<DetectionKind> = new Set(['capture', 'capture-export', 'span', 'rspan', 'erspan', 'mirror', 'removal']);
 
 export const SALT_TYPHOON_EVASION = 'logging impaired around a packet capture (Salt Typhoon)';
 

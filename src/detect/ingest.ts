@@ -11,6 +11,7 @@ import type { DeviceRecord, SyslogMessage } from '../../parsers/types.js';
 import { isParseFailure } from '../../parsers/types.js';
 import { deviceKey } from '../alerts/store.js';
 import { cloudEvent } from './cloud.js';
+import { noteFirstCreation, type CreationLedger } from './cloud-first.js';
 import type { ContextTracker } from './context.js';
 import type { Detector } from './detector.js';
 import { EditLevels } from './edit-levels.js';
@@ -27,6 +28,8 @@ export interface IngestOptions {
   eemApplets?: readonly string[];
   /** Receives every non-empty set of detections, in arrival order. */
   onDetections: (detections: Detection[]) => void;
+  /** Who has created cloud mirrors before (the store's); without it, no first creation is told apart. */
+  principals?: CreationLedger;
 }
 
 /** Device clocks drift, are never set (`*`) or lose sync (`.`): beyond this skew the receive time is used. */
@@ -39,6 +42,8 @@ const MAX_KNOWN_HOSTS = 10_000;
 const MAX_TALLIED_SENDERS = 20_000;
 /** What a TACACS+ record has in place of a syslog header: nothing but its rendering. */
 const ACCOUNTING_MESSAGE: SyslogMessage = { format: 'bare', timeQuality: 'unknown', body: '' };
+/** `{`: a message body that opens a JSON object is read as a cloud audit record. */
+const OPEN_BRACE = 123;
 
 /** Messages from one sender address since the tally was last read. */
 export interface SenderCount {
@@ -156,7 +161,9 @@ export class Ingest implements SyslogSink {
 
   private cloudDetections(call: CloudCall, raw: string, source: EventSource, receivedAtMs: number): Detection[] | undefined {
     this.o.metrics.commands.inc({ source });
-    const detections = this.o.detector.detect(cloudEvent(call, raw, source, new Date(receivedAtMs)));
+    const event = cloudEvent(call, raw, source, new Date(receivedAtMs));
+    const detections = this.o.detector.detect(event);
+    if (this.o.principals) noteFirstCreation(call, detections, this.o.principals, event.time);
     if (detections.length === 0) return undefined;
     for (const d of detections) this.o.metrics.detections.inc({ rule: d.rule, title: d.title, severity: d.severity });
     this.o.onDetections(detections);
@@ -192,6 +199,8 @@ export class Ingest implements SyslogSink {
   }
 
   private fromMessage(msg: SyslogMessage, text: string, sender: string, source: EventSource, receivedAt: Date): Detection[] | undefined {
+    // A cloud audit record a forwarder (rsyslog, syslog-ng, Fluent Bit) sent as the message, or a bare JSON line.
+    if (msg.tag === undefined && msg.body.charCodeAt(0) === OPEN_BRACE) return this.cloudRecord(msg.body, sender, source, receivedAt.getTime());
     const record = extractRecord(msg, { eemApplets: this.o.eemApplets ?? [] });
     if (record === null) {
       // The pre-filter saw a command tag that the header parser did not find: a shape it misreads, not chatter.

@@ -5,13 +5,13 @@
 // work is critical, which nothing but a filter naming its rule sets apart.
 import { DETECTION_KINDS, type DetectionKind } from '../../types.js';
 
-export const WORK_KINDS = ['capture', 'mirror', ...DETECTION_KINDS.filter((k) => k !== 'capture')] as const;
+export const WORK_KINDS = ['capture', 'mirror', ...DETECTION_KINDS.filter((k) => k !== 'capture' && k !== 'mirror')] as const;
 export type WorkKind = (typeof WORK_KINDS)[number];
 
 const FAMILY: Record<'capture' | 'mirror', ReadonlySet<DetectionKind>> = {
   // Listing and removing are part of any capture or mirror work.
   capture: new Set(['capture', 'capture-export', 'recon', 'removal']),
-  mirror: new Set(['span', 'rspan', 'erspan', 'recon', 'removal']),
+  mirror: new Set(['span', 'rspan', 'erspan', 'mirror', 'recon', 'removal']),
 };
 
 export function kindCovered(kinds: readonly WorkKind[] | undefined, kind: DetectionKind): boolean {
