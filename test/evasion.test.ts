@@ -268,6 +268,26 @@ describe('beside candidate configurations and refused commands', () => {
     expect(clear!.why).toContain('10 s after commit');
   });
 
+  it('a Junos syslog host deleted is reported at the delete, says it takes effect at commit, and a move stays quiet', () => {
+    const JUNOS: EventOptions = { device: { platform: 'junos', hostname: 'mx1' } };
+    const mine = { logCollectors: ['10.20.0.0/16'] };
+    const d = detector(mine);
+    const [deleted, , commit] = run(d, [
+      at(0, 'delete system syslog host 10.20.1.5', JUNOS),
+      at(10, 'set forwarding-options analyzer A0 output interface et-0/0/25.0', JUNOS),
+      at(20, 'commit', JUNOS),
+    ]);
+    expect(deleted!.map((x) => [x.kind, x.severity, x.facts.logHost])).toEqual([['evasion', 'medium', '10.20.1.5']]);
+    expect(deleted![0]!.why).toContain('one of your log collectors');
+    expect(deleted![0]!.why).toContain('takes effect at the next commit');
+    expect(evasions(commit!)).toEqual([]);
+    // Pointing the device at another of your collectors first makes it a move.
+    const moved = run(detector(mine), [at(0, 'set system syslog host 10.20.1.6 any notice', JUNOS), at(5, 'delete system syslog host 10.20.1.5', JUNOS)]);
+    expect(moved).toEqual([[], []]);
+    // A server that is not yours, as on IOS, is not reported.
+    expect(run(detector(mine), [at(0, 'deactivate system syslog host 192.0.2.99', JUNOS)])[0]).toEqual([]);
+  });
+
   it('a refused evasion (NX-OS FAILURE) is low, says so, and changes neither what the device logs to nor its correlation', () => {
     const d = detector({ logCollectors: ['10.20.0.0/16'] });
     const NX = { ...commandEvent('').device, platform: 'nxos' as const, hostname: 'nx1' };

@@ -84,8 +84,16 @@ export class EvasionPolicy {
   }
 }
 
-/** Why an evasion hit matters, in one sentence (before any correlation). */
+/**
+ * Why an evasion hit matters (before any correlation). A candidate edit (Junos, IOS XR) is reported when typed, where
+ * its author is known, and says that it takes effect at the next commit.
+ */
 export function evasionWhy(rule: Rule, event: CommandEvent, f: Readonly<Record<string, string>>, collector: boolean): string {
+  const why = evasionSentence(rule, event, f, collector);
+  return rule.candidate ? `${why} It is a candidate change: it takes effect at the next commit.` : why;
+}
+
+function evasionSentence(rule: Rule, event: CommandEvent, f: Readonly<Record<string, string>>, collector: boolean): string {
   const dev = event.device.hostname ?? event.device.address;
   switch (rule.action) {
     case 'unlog':
