@@ -78,6 +78,13 @@ describe('evasion rules', () => {
     expect(detector().detect(commandEvent('delete bootflash:1.pcap no-prompt'))[0]?.facts.file).toBe('bootflash:1.pcap');
   });
 
+  it('an ASA logging list edit is an evasion only when its id or range covers a command message (111008–111010)', () => {
+    const fires = (command: string) => evasions(detector().detect(commandEvent(command, { device: { platform: 'asa' } }))).length === 1;
+    expect(['111009', '111000-111099', '100000-111008', '111010-199999', '000000-999999'].map((m) => fires(`no logging list L message ${m}`))).toEqual([true, true, true, true, true]);
+    expect(['111007', '111011', '111011-111020', '100000-111007', '106023-106023'].map((m) => fires(`no logging list L message ${m}`))).toEqual([false, false, false, false, false]);
+    expect(fires('logging list L message 111008-111010')).toBe(false);
+  });
+
   it('a discriminator is read clause by clause, and a hostile one is judged quickly', () => {
     const dropped = (command: string) => detector().detect(commandEvent(command))[0]?.facts.dropped;
     expect(dropped('logging discriminator QUIET severity drops 7 mnemonics drops CFGLOG_LOGGEDCMD')).toBe('CFGLOG_LOGGEDCMD');

@@ -29,6 +29,7 @@ export const EVASION_CASES: Record<string, [CommandEvent, CommandEvent]> = {
   evasion_capture_file_deleted: [ev('delete /force bootflash:tac.pcap'), ev('delete flash:c2960-lanbasek9-mz.150-2.SE11.bin')],
   evasion_command_log_applet_removed: [ev('no event manager applet catchall'), ev('no event manager applet BACKUP-CONFIG')],
   evasion_asa_command_messages_disabled: [ev('no logging message 111010', ASA), ev('no logging message 106023', ASA)],
+  evasion_asa_logging_list_narrowed: [ev('no logging list AUDIT message 111008-111010', ASA), ev('no logging list AUDIT message 302013-302016', ASA)],
   // Junos: the statement syntax of the Juniper references the rules cite, as top-level `delete`/`deactivate` lines
   evasion_junos_syslog_host_removed: [ev('delete system syslog host 10.20.1.5', JUNOS), ev('delete system syslog host other-routing-engine', JUNOS)],
   evasion_junos_syslog_deleted: [ev('deactivate system syslog', JUNOS), ev('delete system syslog file messages', JUNOS)],
