@@ -85,6 +85,19 @@ describe('evasion rules', () => {
     expect(fires('logging list L message 111008-111010')).toBe(false);
   });
 
+  it('an EEM applet that turns logging off through a variable it set is an evasion', () => {
+    const d = detector();
+    const applet = ['event manager applet QUIET'];
+    const time = new Date(T0);
+    expect(d.layers.learn('192.0.2.10', 'action 1.0 set c "no logging host 10.20.1.5"', applet, time)).toBeUndefined();
+    const built = d.layers.learn('192.0.2.10', 'action 2.0 cli command "$c"', applet, time);
+    expect(built).toBe('action 2.0 cli command "no logging host 10.20.1.5"');
+    const [hit] = evasions(d.detect({ ...commandEvent(built!, { context: applet }), typed: 'action 2.0 cli command "$c"' }));
+    expect(hit).toMatchObject({ kind: 'evasion', severity: 'medium', facts: { eemCommand: 'no logging host 10.20.1.5', typed: 'action 2.0 cli command "$c"' } });
+    // An applet that sets logging to a level that still carries the command messages is nothing.
+    expect(evasions(d.detect(commandEvent('action 1.0 cli command "logging trap informational"', { context: applet })))).toEqual([]);
+  });
+
   it('a discriminator is read clause by clause, and a hostile one is judged quickly', () => {
     const dropped = (command: string) => detector().detect(commandEvent(command))[0]?.facts.dropped;
     expect(dropped('logging discriminator QUIET severity drops 7 mnemonics drops CFGLOG_LOGGEDCMD')).toBe('CFGLOG_LOGGEDCMD');

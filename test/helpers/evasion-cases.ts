@@ -29,6 +29,10 @@ export const EVASION_CASES: Record<string, [CommandEvent, CommandEvent]> = {
   evasion_capture_file_deleted: [ev('delete /force bootflash:tac.pcap'), ev('delete flash:c2960-lanbasek9-mz.150-2.SE11.bin')],
   evasion_command_log_applet_removed: [ev('no event manager applet catchall'), ev('no event manager applet BACKUP-CONFIG')],
   evasion_asa_command_messages_disabled: [ev('no logging message 111010', ASA), ev('no logging message 106023', ASA)],
+  evasion_eem_applet_logging_cut: [
+    ev('action 1.0 cli command "no logging host 10.20.1.5"', { context: ['event manager applet QUIET'] }),
+    ev('action 1.0 cli command "no logging console"', { context: ['event manager applet QUIET'] }),
+  ],
   evasion_asa_logging_list_narrowed: [ev('no logging list AUDIT message 111008-111010', ASA), ev('no logging list AUDIT message 302013-302016', ASA)],
   // Junos: the statement syntax of the Juniper references the rules cite, as top-level `delete`/`deactivate` lines
   evasion_junos_syslog_host_removed: [ev('delete system syslog host 10.20.1.5', JUNOS), ev('delete system syslog host other-routing-engine', JUNOS)],
