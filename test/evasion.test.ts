@@ -266,6 +266,40 @@ describe('through the whole pipeline (ASA 111010)', () => {
   });
 });
 
+describe("through the whole pipeline (the device's own %SYS-6-LOGGINGHOST_STARTSTOP)", () => {
+  const lines = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'logs', 'ios-logginghost-stopped-sc4s.log'), 'utf8').split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+  const pipeline = () => {
+    const found: Detection[] = [];
+    const built = buildDetection(buildConfig({}), new Metrics(), pino({ level: 'silent' }), (d) => found.push(...d));
+    return { ...built, found };
+  };
+
+  it('the real "stopped - CLI initiated" line is a medium evasion with no user, in every header shape', () => {
+    for (const line of lines) {
+      const { ingest } = pipeline();
+      const ds = ingest.line(line, '192.0.2.77', 'syslog', T0) ?? [];
+      expect(ds.map((d) => [d.kind, d.severity, d.rule, d.facts.logHost, d.event.user]), line).toEqual([
+        ['evasion', 'medium', byFile.get('evasion_logging_host_stopped')!.id, '192.168.1.239', undefined],
+      ]);
+      expect(ds[0]!.why).toContain('Logging to 192.168.1.239 was removed on foo');
+    }
+  });
+
+  it('after the command that removed the server, it is the same removal: no second detection; alone near a capture, critical', () => {
+    const { ingest, detector } = pipeline();
+    const device = { address: '192.0.2.77', hostname: 'foo' };
+    const at = new Date(Date.parse('2026-04-29T13:58:45Z'));
+    expect(evasions(detector.detect(commandEvent('no logging host 192.168.1.239', { device, time: at })))).toHaveLength(1);
+    const line = lines[1]!;
+    expect(ingest.line(line, '192.0.2.77', 'syslog', Date.parse('2026-04-29T13:58:46Z')) ?? []).toEqual([]);
+    // With no command seen, a capture next to the device's notice makes the notice critical.
+    const other = pipeline();
+    other.detector.detect(commandEvent('monitor capture CAP start', { device, time: at }));
+    const [hit] = other.ingest.line(line, '192.0.2.77', 'syslog', Date.parse('2026-04-29T13:58:46Z')) ?? [];
+    expect(hit).toMatchObject({ kind: 'evasion', severity: 'critical' });
+  });
+});
+
 describe('beside candidate configurations and refused commands', () => {
   const XR: EventOptions = { device: { platform: 'iosxr', hostname: 'xr1' } };
   const MIRROR = 'monitor-session 1 ethernet';

@@ -108,6 +108,17 @@ function evasionSentence(rule: Rule, event: CommandEvent, f: Readonly<Record<str
   }
 }
 
+/** How long after a command its device's own notice of the change may arrive and still be the same change. */
+const ECHO_MS = 120_000;
+
+/** True when the device recorded the evasion `label` from a command shortly before `at` (its notice echoes it). */
+export function echoes(activity: DeviceActivity, label: string, at: Date, host: string | undefined): boolean {
+  const t = at.getTime();
+  return activity.marks.some(
+    (m) => m.kind === 'evasion' && m.label === label && m.user !== undefined && t - m.at.getTime() >= 0 && t - m.at.getTime() <= ECHO_MS && (host === undefined || m.host === undefined || m.host === host),
+  );
+}
+
 /** `40 s`, `3 min`. */
 export function duration(ms: number): string {
   const s = Math.round(Math.abs(ms) / 1000);

@@ -33,6 +33,11 @@ export const EVASION_CASES: Record<string, [CommandEvent, CommandEvent]> = {
     ev('action 1.0 cli command "no logging host 10.20.1.5"', { context: ['event manager applet QUIET'] }),
     ev('action 1.0 cli command "no logging console"', { context: ['event manager applet QUIET'] }),
   ],
+  // the device's own message (the real line is in fixtures/logs/ios-logginghost-stopped-sc4s.log; evasion.test.ts reads it)
+  evasion_logging_host_stopped: [
+    ev('Logging to host 192.168.1.239 stopped - CLI initiated', { tag: 'SYS-6-LOGGINGHOST_STARTSTOP', user: undefined }),
+    ev('Logging to host 192.168.1.239 port 0 CLI Request Triggered', { tag: 'SYS-6-LOGGINGHOST_STARTSTOP', user: undefined }),
+  ],
   evasion_asa_logging_list_narrowed: [ev('no logging list AUDIT message 111008-111010', ASA), ev('no logging list AUDIT message 302013-302016', ASA)],
   // Junos: the statement syntax of the Juniper references the rules cite, as top-level `delete`/`deactivate` lines
   evasion_junos_syslog_host_removed: [ev('delete system syslog host 10.20.1.5', JUNOS), ev('delete system syslog host other-routing-engine', JUNOS)],
