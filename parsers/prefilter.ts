@@ -21,6 +21,7 @@ export const PREFILTER_KEYS = {
     'RITE-5-ACTIVATE',
     'SYS-5-CONFIG_E',
     'CONFIG-6-DB_COMMIT',
+    'SYS-6-LOGGINGHOST_STARTSTOP',
   ],
   /** NX-OS sudo lines, kept only with `COMMAND=` (bash-shell commands). */
   sudoTag: 'AUTHPRIV-5-SYSTEM_MSG',

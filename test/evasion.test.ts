@@ -78,6 +78,26 @@ describe('evasion rules', () => {
     expect(detector().detect(commandEvent('delete bootflash:1.pcap no-prompt'))[0]?.facts.file).toBe('bootflash:1.pcap');
   });
 
+  it('an ASA logging list edit is an evasion only when its id or range covers a command message (111008–111010)', () => {
+    const fires = (command: string) => evasions(detector().detect(commandEvent(command, { device: { platform: 'asa' } }))).length === 1;
+    expect(['111009', '111000-111099', '100000-111008', '111010-199999', '000000-999999'].map((m) => fires(`no logging list L message ${m}`))).toEqual([true, true, true, true, true]);
+    expect(['111007', '111011', '111011-111020', '100000-111007', '106023-106023'].map((m) => fires(`no logging list L message ${m}`))).toEqual([false, false, false, false, false]);
+    expect(fires('logging list L message 111008-111010')).toBe(false);
+  });
+
+  it('an EEM applet that turns logging off through a variable it set is an evasion', () => {
+    const d = detector();
+    const applet = ['event manager applet QUIET'];
+    const time = new Date(T0);
+    expect(d.layers.learn('192.0.2.10', 'action 1.0 set c "no logging host 10.20.1.5"', applet, time)).toBeUndefined();
+    const built = d.layers.learn('192.0.2.10', 'action 2.0 cli command "$c"', applet, time);
+    expect(built).toBe('action 2.0 cli command "no logging host 10.20.1.5"');
+    const [hit] = evasions(d.detect({ ...commandEvent(built!, { context: applet }), typed: 'action 2.0 cli command "$c"' }));
+    expect(hit).toMatchObject({ kind: 'evasion', severity: 'medium', facts: { eemCommand: 'no logging host 10.20.1.5', typed: 'action 2.0 cli command "$c"' } });
+    // An applet that sets logging to a level that still carries the command messages is nothing.
+    expect(evasions(d.detect(commandEvent('action 1.0 cli command "logging trap informational"', { context: applet })))).toEqual([]);
+  });
+
   it('a discriminator is read clause by clause, and a hostile one is judged quickly', () => {
     const dropped = (command: string) => detector().detect(commandEvent(command))[0]?.facts.dropped;
     expect(dropped('logging discriminator QUIET severity drops 7 mnemonics drops CFGLOG_LOGGEDCMD')).toBe('CFGLOG_LOGGEDCMD');
@@ -246,6 +266,40 @@ describe('through the whole pipeline (ASA 111010)', () => {
   });
 });
 
+describe("through the whole pipeline (the device's own %SYS-6-LOGGINGHOST_STARTSTOP)", () => {
+  const lines = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'logs', 'ios-logginghost-stopped-sc4s.log'), 'utf8').split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+  const pipeline = () => {
+    const found: Detection[] = [];
+    const built = buildDetection(buildConfig({}), new Metrics(), pino({ level: 'silent' }), (d) => found.push(...d));
+    return { ...built, found };
+  };
+
+  it('the real "stopped - CLI initiated" line is a medium evasion with no user, in every header shape', () => {
+    for (const line of lines) {
+      const { ingest } = pipeline();
+      const ds = ingest.line(line, '192.0.2.77', 'syslog', T0) ?? [];
+      expect(ds.map((d) => [d.kind, d.severity, d.rule, d.facts.logHost, d.event.user]), line).toEqual([
+        ['evasion', 'medium', byFile.get('evasion_logging_host_stopped')!.id, '192.168.1.239', undefined],
+      ]);
+      expect(ds[0]!.why).toContain('Logging to 192.168.1.239 was removed on foo');
+    }
+  });
+
+  it('after the command that removed the server, it is the same removal: no second detection; alone near a capture, critical', () => {
+    const { ingest, detector } = pipeline();
+    const device = { address: '192.0.2.77', hostname: 'foo' };
+    const at = new Date(Date.parse('2026-04-29T13:58:45Z'));
+    expect(evasions(detector.detect(commandEvent('no logging host 192.168.1.239', { device, time: at })))).toHaveLength(1);
+    const line = lines[1]!;
+    expect(ingest.line(line, '192.0.2.77', 'syslog', Date.parse('2026-04-29T13:58:46Z')) ?? []).toEqual([]);
+    // With no command seen, a capture next to the device's notice makes the notice critical.
+    const other = pipeline();
+    other.detector.detect(commandEvent('monitor capture CAP start', { device, time: at }));
+    const [hit] = other.ingest.line(line, '192.0.2.77', 'syslog', Date.parse('2026-04-29T13:58:46Z')) ?? [];
+    expect(hit).toMatchObject({ kind: 'evasion', severity: 'critical' });
+  });
+});
+
 describe('beside candidate configurations and refused commands', () => {
   const XR: EventOptions = { device: { platform: 'iosxr', hostname: 'xr1' } };
   const MIRROR = 'monitor-session 1 ethernet';
@@ -266,6 +320,26 @@ describe('beside candidate configurations and refused commands', () => {
     const [clear] = d.detect(at(40, 'clear logging', XR));
     expect(clear).toMatchObject({ kind: 'evasion', severity: 'critical' });
     expect(clear!.why).toContain('10 s after commit');
+  });
+
+  it('a Junos syslog host deleted is reported at the delete, says it takes effect at commit, and a move stays quiet', () => {
+    const JUNOS: EventOptions = { device: { platform: 'junos', hostname: 'mx1' } };
+    const mine = { logCollectors: ['10.20.0.0/16'] };
+    const d = detector(mine);
+    const [deleted, , commit] = run(d, [
+      at(0, 'delete system syslog host 10.20.1.5', JUNOS),
+      at(10, 'set forwarding-options analyzer A0 output interface et-0/0/25.0', JUNOS),
+      at(20, 'commit', JUNOS),
+    ]);
+    expect(deleted!.map((x) => [x.kind, x.severity, x.facts.logHost])).toEqual([['evasion', 'medium', '10.20.1.5']]);
+    expect(deleted![0]!.why).toContain('one of your log collectors');
+    expect(deleted![0]!.why).toContain('takes effect at the next commit');
+    expect(evasions(commit!)).toEqual([]);
+    // Pointing the device at another of your collectors first makes it a move.
+    const moved = run(detector(mine), [at(0, 'set system syslog host 10.20.1.6 any notice', JUNOS), at(5, 'delete system syslog host 10.20.1.5', JUNOS)]);
+    expect(moved).toEqual([[], []]);
+    // A server that is not yours, as on IOS, is not reported.
+    expect(run(detector(mine), [at(0, 'deactivate system syslog host 192.0.2.99', JUNOS)])[0]).toEqual([]);
   });
 
   it('a refused evasion (NX-OS FAILURE) is low, says so, and changes neither what the device logs to nor its correlation', () => {

@@ -130,6 +130,13 @@ describe('IOS / IOS-XE', () => {
     expect(rec(cli, { eemApplets: ['CLIaccounting'] }).command).toBe('interface FastEthernet0/1');
     expect(extract(other, { eemApplets: ['CLIaccounting'] })).toBeNull();
   });
+
+  it('%SYS-6-LOGGINGHOST_STARTSTOP is a device notification (no user), stopped or started; a look-alike tag is nothing', () => {
+    const stopped = logLine('ios-logginghost-stopped-sc4s.log', '<166>30: foo: *Apr');
+    const started = logLine('ios-elastic-test-parsing-issue-5150.log', 'Logging to host 10.112.0.119 port 514 started');
+    for (const line of [stopped, started]) expect(rec(line)).toEqual({ type: 'notification', origin: 'device', platform: 'ios' });
+    expect(extract(stopped.replace('%SYS-6-', '%SYS-5-'))).toBeNull();
+  });
 });
 
 describe('NX-OS accounting', () => {

@@ -49,6 +49,7 @@ describe('mayCarryCommand', () => {
       logLine('arista-eos-accounting.log', 'task_id=17'),
       logLine('junos-mx-interactive-cli.log', "command 'set disable '"),
       logLine('research-verbatim-extra.log', 'noctool'),
+      logLine('ios-logginghost-stopped-sc4s.log', '<166>30: foo: *Apr'),
       '<189>1: RP/0/RSP0/CPU0:Mar  3 10:00:01.101 UTC: config[65000]: %MGBL-SYS-5-CONFIG_I : Configured from console by eve on vty0 (192.0.2.50)',
       'Sun Nov 22 11:30:12 2026:type=update:id=10.9.0.3@pts/0:user=netops:cmd=configure terminal ; monitor session 1 (SUCCESS)',
       // A `%` in a relayed accounting record is not a Cisco tag, so the record's own markers still count.

@@ -222,3 +222,35 @@ describe('persistence', () => {
     expect(st.restore({ devices: [{ address: 5 }] })).toBe(0);
   });
 });
+
+describe('candidate configurations (Junos, IOS XR)', () => {
+  const t = (m: number) => new Date(Date.UTC(2026, 2, 3, 10, m));
+  const capture = (file: string, m: number): MirrorInput => ({ device: ADDR, kind: 'capture', action: 'run', facts: { file }, time: t(m) });
+
+  it('a commit keeps what the device remembered besides its configuration: capture files, aliases, EEM variables', () => {
+    const s = new MirrorState();
+    s.apply(capture('/var/tmp/before.pcap', 0));
+    s.setAlias(ADDR, 'exec', 'sc', 'monitor capture CAP start', t(1));
+    s.setEemVariable(ADDR, 'A1', 'cmd', 'monitor capture CAP start', false, t(2));
+    s.apply({ device: ADDR, kind: 'span', action: 'destination', facts: { session: 'A0', destinations: 'et-0/0/25.0' }, candidate: true, time: t(3) });
+    // Learned while the candidate waits: still the device's after the commit.
+    s.setAlias(ADDR, 'exec', 'late', 'show monitor capture', t(4));
+    s.apply(capture('/var/tmp/during.pcap', 5));
+    expect(s.commit(ADDR, t(6)).map((c) => [c.object, c.id, c.change])).toEqual([['session', 'A0', 'created']]);
+    expect(s.get(ADDR)?.sessions.has('A0')).toBe(true);
+    expect(s.captureFile(ADDR, '/var/tmp/before.pcap')).toBeDefined();
+    expect(s.captureFile(ADDR, '/var/tmp/during.pcap')).toBeDefined();
+    expect(s.alias(ADDR, 'exec', 'sc')?.command).toBe('monitor capture CAP start');
+    expect(s.alias(ADDR, 'exec', 'late')?.command).toBe('show monitor capture');
+    expect(s.eemVariable(ADDR, 'A1', 'cmd')).toBe('monitor capture CAP start');
+  });
+
+  it('an alias removed while the candidate waits stays removed after the commit', () => {
+    const s = new MirrorState();
+    s.setAlias(ADDR, 'exec', 'sc', 'monitor capture CAP start', t(0));
+    s.apply({ device: ADDR, kind: 'span', action: 'destination', facts: { session: 'A0', destinations: 'et-0/0/25.0' }, candidate: true, time: t(1) });
+    s.setAlias(ADDR, 'exec', 'sc', undefined, t(2));
+    s.commit(ADDR, t(3));
+    expect(s.alias(ADDR, 'exec', 'sc')).toBeUndefined();
+  });
+});

@@ -5,7 +5,7 @@ import { asaRecord } from './asa.js';
 import { eemRecord } from './eem.js';
 import { eosConfigStartRecord, isEosAgent } from './eos.js';
 import { FORTIOS_CONFIG_MARKERS, fortiosRecord } from './fortios.js';
-import { capturePointRecord, cfglogRecord, configEndRecord, trafficExportRecord } from './ios.js';
+import { capturePointRecord, cfglogRecord, configEndRecord, loggingHostRecord, trafficExportRecord } from './ios.js';
 import { iseRecord } from './ise.js';
 import { xrCommitRecord } from './iosxr.js';
 import { JUNOS_COMMITS, junosCommitRecord, junosRecord } from './junos.js';
@@ -109,6 +109,8 @@ function fromTag(tag: MessageTag, body: string, opts: ExtractOptions | undefined
       return junosRecord(body);
     case 'ACTIVATE':
       return tagIs(tag, 'RITE-5-ACTIVATE') ? trafficExportRecord() : null;
+    case 'LOGGINGHOST_STARTSTOP':
+      return tagIs(tag, 'SYS-6-LOGGINGHOST_STARTSTOP') ? loggingHostRecord() : null;
     case '111008':
     case '111009':
     case '111010':

@@ -86,3 +86,12 @@ export function capturePointRecord(tag: MessageTag, body: string): DeviceRecord 
 export function trafficExportRecord(): DeviceRecord {
   return { type: 'notification', origin: 'device', platform: 'ios' };
 }
+
+/**
+ * `%SYS-6-LOGGINGHOST_STARTSTOP: Logging to host X port N stopped - CLI initiated` (or `started`): the device itself
+ * says a syslog destination was removed or added, whether or not the command that did it was logged. No user; rules
+ * read the body.
+ */
+export function loggingHostRecord(): DeviceRecord {
+  return { type: 'notification', origin: 'device', platform: 'ios' };
+}

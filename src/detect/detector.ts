@@ -25,7 +25,7 @@
 // plus any other named group a rule's regex defines.
 import { maxSeverity, severityRank, type CommandEvent, type Detection, type DetectionKind, type Severity } from '../types.js';
 import type { Mark } from './activity.js';
-import { correlate, CORRELATED_KINDS, duration, EvasionPolicy, evasionWhy, relation, type EvasionOptions } from './evasion.js';
+import { correlate, CORRELATED_KINDS, duration, echoes, EvasionPolicy, evasionWhy, relation, type EvasionOptions } from './evasion.js';
 import type { ExpectedWork } from './expected/matcher.js';
 import { silenceDetection, type SilenceFinding } from './silence/detections.js';
 import { RuleIndex } from './sigma/dispatch.js';
@@ -436,6 +436,9 @@ export class Detector {
     const severity = failed ? minSeverity(rule.level, 'low') : rule.level;
     const detection = hit(rule, event, 'evasion', severity, facts, [], why({ rule, event, facts, outsideCollectors: false, logCollector: verdict.collector }));
     if (failed) return detection;
+    // The device's own notice of a removal (no user: `%SYS-6-LOGGINGHOST_STARTSTOP … stopped`) right after the command
+    // that made it was reported is that same removal.
+    if (event.user === undefined && verdict.removed && echoes(activity, verdict.label, event.time, host)) return undefined;
     const mark: Mark = { kind: 'evasion', at: event.time, label: verdict.label, ...(event.user !== undefined && { user: event.user }), ...(host !== undefined && { host }) };
     const work = activity.nearest(['capture'], event.time, this.windowMs, host);
     if (work) correlate(detection, relation(mark, work), work);

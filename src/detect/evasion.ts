@@ -84,8 +84,16 @@ export class EvasionPolicy {
   }
 }
 
-/** Why an evasion hit matters, in one sentence (before any correlation). */
+/**
+ * Why an evasion hit matters (before any correlation). A candidate edit (Junos, IOS XR) is reported when typed, where
+ * its author is known, and says that it takes effect at the next commit.
+ */
 export function evasionWhy(rule: Rule, event: CommandEvent, f: Readonly<Record<string, string>>, collector: boolean): string {
+  const why = evasionSentence(rule, event, f, collector);
+  return rule.candidate ? `${why} It is a candidate change: it takes effect at the next commit.` : why;
+}
+
+function evasionSentence(rule: Rule, event: CommandEvent, f: Readonly<Record<string, string>>, collector: boolean): string {
   const dev = event.device.hostname ?? event.device.address;
   switch (rule.action) {
     case 'unlog':
@@ -98,6 +106,17 @@ export function evasionWhy(rule: Rule, event: CommandEvent, f: Readonly<Record<s
     default:
       return `${rule.title} on ${dev}: commands typed there from now on may reach no log collector.`;
   }
+}
+
+/** How long after a command its device's own notice of the change may arrive and still be the same change. */
+const ECHO_MS = 120_000;
+
+/** True when the device recorded the evasion `label` from a command shortly before `at` (its notice echoes it). */
+export function echoes(activity: DeviceActivity, label: string, at: Date, host: string | undefined): boolean {
+  const t = at.getTime();
+  return activity.marks.some(
+    (m) => m.kind === 'evasion' && m.label === label && m.user !== undefined && t - m.at.getTime() >= 0 && t - m.at.getTime() <= ECHO_MS && (host === undefined || m.host === undefined || m.host === host),
+  );
 }
 
 /** `40 s`, `3 min`. */

@@ -246,6 +246,17 @@ function cloneDevice(d: DeviceMirrors): DeviceMirrors {
   return c;
 }
 
+/** The committed candidate's captures and sessions (and the files its edits wrote) replace those of `active`. */
+function adoptConfiguration(active: DeviceMirrors, candidate: DeviceMirrors, maxEntries: number): DeviceMirrors {
+  active.captures.clear();
+  for (const [k, v] of candidate.captures) active.captures.set(k, v);
+  active.sessions.clear();
+  for (const [k, v] of candidate.sessions) active.sessions.set(k, v);
+  for (const [k, v] of candidate.files) if (!active.files.has(k)) remember(active.files, k, v, maxEntries);
+  active.lastChange = candidate.lastChange;
+  return active;
+}
+
 function sameObject(a: Readonly<CaptureState | SessionState>, b: Readonly<CaptureState | SessionState>): boolean {
   return JSON.stringify({ ...a, lastChange: 0 }) === JSON.stringify({ ...b, lastChange: 0 });
 }
@@ -361,10 +372,11 @@ export class MirrorState {
     const changes = differences(active, candidate);
     if (changes.length === 0) return [];
     candidate.lastChange = time;
-    // Recent activity (correlation marks, log destinations) is the device's own, not part of its configuration.
-    if (active?.activity) candidate.activity = active.activity;
+    // Recent activity (correlation marks, log destinations), capture files, aliases and EEM variables are the device's
+    // own, kept up to date on the active record while the candidate waited: the commit brings only the configuration.
+    const committed = active ? adoptConfiguration(active, candidate, this.maxEntries) : candidate;
     this.byDevice.delete(address);
-    this.byDevice.set(address, candidate);
+    this.byDevice.set(address, committed);
     if (this.byDevice.size > this.maxDevices) {
       this.byDevice.delete(this.byDevice.keys().next().value!);
       this.onEvict?.();
