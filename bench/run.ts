@@ -1,7 +1,7 @@
 // `npm run bench`: capwatch serve against a bare Node receiver, side by side, with syslog-ng's loggen as the sender;
 // then `capwatch replay` throughput. Loopback only; every child is bounded in time and stopped by PID.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -154,6 +154,15 @@ const k = (n: number) => `${(n / 1000).toFixed(0)}k`;
 async function main(): Promise<void> {
   if (spawnSync('loggen', ['--help']).error) throw new Error('loggen not found: apt-get install syslog-ng-core');
   const dir = mkdtempSync(join(tmpdir(), 'capwatch-bench-'));
+  try {
+    await measure(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The trials and the replay runs, with their mix files in `dir`. */
+async function measure(dir: string): Promise<void> {
   const mix = join(dir, 'mix.log');
   await writeMix(mix, 100_000);
   const trials: Trial[] = [];
