@@ -264,7 +264,7 @@ function losslessUpTo(ts: UdpTrial[]): number {
 
 function report(all: Map<string, Series[]>): void {
   const names = [...all.keys()];
-  const head = ['receiver', ...RATES.map((r) => `UDP ${k(r)}/s: loss (kernel drops)`), 'UDP lossless up to', ...CONNECTIONS.map((n) => `TCP ×${n} lines/s`), 'CPU s / M msgs (UDP, TCP)', 'peak RSS'];
+  const head = ['receiver', ...RATES.map((r) => `UDP ${k(r)}/s: loss (kernel drops)`), 'UDP highest lossless step (as sent)', ...CONNECTIONS.map((n) => `TCP ×${n} lines/s`), 'CPU s / M msgs (UDP, TCP)', 'peak RSS'];
   const rows = [head, head.map(() => '---')];
   const stats = new Map<string, { lossless: number; tcp: number[]; rss: number }>();
   for (const name of names) {
@@ -290,7 +290,8 @@ function report(all: Map<string, Series[]>): void {
   if (c && rs) {
     const x = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)} ×` : 'n/a');
     // The ladder bounds what is known: rsyslog lossless at its top may hold more; capwatch lossy at its bottom, less.
-    const rsTop = all.get('rsyslog')!.flatMap((x) => x.udp).every((t) => t.received >= t.sent);
+    const top = Math.max(...RATES);
+    const rsTop = all.get('rsyslog')!.flatMap((x) => x.udp).filter((t) => t.rate === top).every((t) => t.received >= t.sent);
     const bound = rsTop ? ' or less (rsyslog lost nothing up to the top of the ladder)' : '';
     console.log(`\ncapwatch / rsyslog: UDP lossless rate ${x(c.lossless, rs.lossless)}${bound}, ` +
       `${CONNECTIONS.map((n, i) => `TCP ×${n} ${x(c.tcp[i]!, rs.tcp[i]!)}`).join(', ')}, peak RSS ${x(c.rss, rs.rss)}`);
