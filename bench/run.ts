@@ -1,21 +1,17 @@
 // `npm run bench`: capwatch serve against a bare Node receiver, side by side, with syslog-ng's loggen as the sender;
 // then `capwatch replay` throughput. Loopback only; every child is bounded in time and stopped by PID.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import { peakRssMb, stopChild } from './children.js';
+import { join } from 'node:path';
+import { peakRssMb } from './children.js';
 import { writeMix } from './mix.js';
+import { CLI, ROOT, type Receiver, sleep, startBare, startCapwatch, type Transport } from './receivers.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'dist/src/cli.js');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const REPLAY_LINES = Number(process.env.BENCH_REPLAY_LINES ?? 2_000_000);
 
-type Transport = 'udp' | 'tcp';
 /** loggen over one connection cannot send TCP faster than ~240k msg/s here; two reach ~390k. */
 interface Load {
   name: string;
@@ -29,13 +25,6 @@ const ALL_LOADS: Load[] = [
 ];
 /** BENCH_LOADS=udp,tcp picks some (by name, `tcp` also picks `tcp ×2`); BENCH_REPLAY_LINES=0 skips replay. */
 const LOADS = ALL_LOADS.filter((l) => (process.env.BENCH_LOADS ?? 'udp,tcp').split(',').some((n) => l.name.startsWith(n)));
-interface Receiver {
-  name: string;
-  pid: number;
-  port: Record<Transport, number>;
-  count(t: Transport): Promise<number>;
-  stop(): Promise<void>;
-}
 interface Trial {
   load: string;
   receiver: string;
@@ -43,66 +32,6 @@ interface Trial {
   received: number;
   seconds: number;
   peakRssMb: number;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  return new Promise((res) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => res(p));
-    });
-  });
-}
-
-
-
-async function startBare(): Promise<Receiver> {
-  const port = { udp: await freePort(), tcp: await freePort() };
-  const p = spawn(process.execPath, [join(ROOT, 'dist/bench/bare-receiver.js'), String(port.udp), String(port.tcp)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let last = { udp: 0, tcp: 0 };
-  createInterface({ input: p.stdout! }).on('line', (l) => (last = JSON.parse(l)));
-  await sleep(500);
-  return { name: 'bare node', pid: p.pid!, port, count: async (t) => last[t], stop: () => stopChild(p) };
-}
-
-const METRICS_TOKEN = 'bench-metrics-token-0123456789abcdef';
-
-async function startCapwatch(dir: string): Promise<Receiver> {
-  const cfg = join(dir, 'bench.yaml');
-  writeFileSync(cfg, JSON.stringify({
-    syslog: { host: '127.0.0.1', udp: { port: 0 }, tcp: { port: 0 } },
-    // /metrics needs a credential: the bench scrapes with a metrics-only token, as Prometheus would.
-    http: { host: '127.0.0.1', port: 0, metrics: { token: METRICS_TOKEN } },
-    storage: { path: join(dir, `bench-${Date.now()}.db`) },
-    log: { level: 'info' },
-  }));
-  const p = spawn(process.execPath, [CLI, 'serve', '--config', cfg], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env } });
-  const lines = createInterface({ input: p.stdout! });
-  const listening = await new Promise<any>((res, rej) => {
-    const t = setTimeout(() => rej(new Error('capwatch did not start')), 15_000);
-    lines.on('line', (l) => {
-      if (l.includes('"capwatch listening"')) {
-        clearTimeout(t);
-        res(JSON.parse(l));
-      }
-    });
-  });
-  const http = listening.http.port as number;
-  return {
-    name: 'capwatch',
-    pid: p.pid!,
-    port: { udp: listening.udp.port, tcp: listening.tcp.port },
-    async count(t) {
-      const r = await fetch(`http://127.0.0.1:${http}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
-      if (!r.ok) throw new Error(`/metrics answered ${r.status}`);
-      const text = await r.text();
-      const m = new RegExp(`capwatch_messages_received_total\\{[^}]*transport="${t}"[^}]*\\} (\\d+)`).exec(text);
-      return m ? Number(m[1]) : 0;
-    },
-    stop: () => stopChild(p),
-  };
 }
 
 /** loggen at its full rate (-r far above what it can do), replaying the mix in a loop for SECONDS. */

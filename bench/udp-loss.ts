@@ -14,7 +14,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import SyslogServer from 'syslog-server';
@@ -23,6 +23,7 @@ import { Metrics } from '../src/metrics.js';
 import { deliverTo, senderAddress } from '../src/sources/deliver.js';
 import { readUdpDrops } from '../src/sources/udp-drops.js';
 import { startUdp } from '../src/sources/udp.js';
+import { quiet } from './machine.js';
 
 const SECONDS = Number(process.env.UDP_BENCH_SECONDS ?? 5);
 const REPEATS = Number(process.env.UDP_BENCH_REPEATS ?? 3);
@@ -89,22 +90,6 @@ interface Trial {
   /** Receiver CPU per received message: comparable even when the machine is busy. */
   cpuUsPerMsg: number;
   kernelDrops: number | undefined;
-}
-
-/** Other sessions share this machine: wait (up to 30 s) until it is nearly idle, so they do not decide the result. */
-async function quiet(): Promise<void> {
-  const idle = () => {
-    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-    return { idle: (f[3] ?? 0) + (f[4] ?? 0), total: f.reduce((x, y) => x + y, 0) };
-  };
-  for (let i = 0; i < 60; i++) {
-    const a = idle();
-    await sleep(500);
-    const b = idle();
-    const busyCores = (1 - (b.idle - a.idle) / Math.max(b.total - a.total, 1)) * cpus().length;
-    if (busyCores < 0.25) return;
-  }
-  console.log('(machine still busy after 30 s: running anyway)');
 }
 
 async function freeUdpPort(): Promise<number> {
