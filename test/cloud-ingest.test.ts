@@ -94,8 +94,9 @@ describe('POST /api/ingest/aws|gcp|azure', () => {
     expect(account.believed.sessions).toMatchObject([{ id: 'tms-089e55493216df002', type: 'cloud', active: true }]);
   }, 40_000);
 
-  it('Azure: the Event Grid validation handshake is answered; a delivery with a token opens an incident', async () => {
-    const handshake = await post('/api/ingest/azure', fixture('azure-eventgrid-validation.json'));
+  it('Azure: the Event Grid validation handshake is answered with a token, refused without; a delivery with a token opens an incident', async () => {
+    expect((await post('/api/ingest/azure', fixture('azure-eventgrid-validation.json'))).status).toBe(401);
+    const handshake = await svc.request('/api/ingest/azure', { method: 'POST', json: fixture('azure-eventgrid-validation.json') });
     expect(await handshake.json()).toEqual({ validationResponse: '512d38b6-c7b8-40c8-89fe-f46f9e9622b6' });
     expect((await post('/api/ingest/azure', fixture('azure-eventgrid-tap.json'))).status).toBe(401);
     const res = await svc.request('/api/ingest/azure', { method: 'POST', json: fixture('azure-eventgrid-tap.json') });

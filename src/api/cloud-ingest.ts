@@ -62,7 +62,7 @@ export async function cloudIngestRoutes(app: FastifyInstance, deps: CloudIngestD
     app.post(
       `/api/ingest/${provider}`,
       {
-        // Authorised below: Pub/Sub's own token and Event Grid's validation handshake are not capwatch tokens.
+        // Authorised below: Pub/Sub's own token is not a capwatch token.
         config: { public: true },
         schema: {
           tags: ['ingest'],
@@ -72,14 +72,13 @@ export async function cloudIngestRoutes(app: FastifyInstance, deps: CloudIngestD
       },
       async (req, reply) => {
         const body: unknown = req.body;
-        if (provider === 'azure') {
-          const code = validationCode(body);
-          // The handshake only echoes Event Grid's code back: it is answered before (and without) credentials.
-          if (code !== undefined) return { validationResponse: code };
-        }
         const who = await authenticated(req, provider);
         if (!who) return reply.code(401).header('www-authenticate', 'Bearer realm="capwatch"').send({ error: 'authentication required' });
         if (!hasRole(who, 'operator')) return reply.code(403).send({ error: `this needs the operator role (${who.name} is ${who.role})` });
+        // Event Grid's handshake is answered only with credentials, like any delivery: a stranger cannot make capwatch
+        // accept a subscription of theirs.
+        const code = provider === 'azure' ? validationCode(body) : undefined;
+        if (code !== undefined) return { validationResponse: code };
         const records = deliveredRecords(provider, body);
         if (records === undefined) return reply.code(400).send({ error: `not a ${provider} delivery: expected ${EXPECTED[provider]}` });
         if (records.length > MAX_RECORDS) return reply.code(413).send({ error: `more than ${MAX_RECORDS} records in one delivery` });
@@ -91,7 +90,7 @@ export async function cloudIngestRoutes(app: FastifyInstance, deps: CloudIngestD
   }
 
   // Event Grid's CloudEvents schema validates an endpoint with an OPTIONS request instead.
-  app.options('/api/ingest/azure', { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
+  app.options('/api/ingest/azure', { config: { role: 'operator' }, schema: { hide: true } }, async (req, reply) => {
     const origin = req.headers['webhook-request-origin'];
     if (typeof origin === 'string' && /^[A-Za-z0-9.-]{1,253}$/.test(origin)) reply.header('WebHook-Allowed-Origin', origin);
     return reply.code(200).send();
