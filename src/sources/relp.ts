@@ -14,6 +14,7 @@ import { RateLimitedLog } from '../log.js';
 import { packageVersion } from '../paths.js';
 import { deliverTo, senderAddress, type Deliver } from './deliver.js';
 import { listenStream } from './listen.js';
+import { HeldConnections } from './held-connections.js';
 import { RelpJournal, type RelpStore } from './relp-journal.js';
 import type { TlsOptions } from './tcp.js';
 import type { Listener, SourceDeps, SyslogSink, SyslogTransport } from './types.js';
@@ -74,8 +75,7 @@ export async function startRelp(opts: RelpOptions, sink: SyslogSink, deps: RelpD
   const { metrics, journal } = deps;
   const warn = new RateLimitedLog(deps.log);
   const deliver = deliverTo(sink, transport, metrics, warn);
-  const open = metrics.connections.labels({ transport });
-  const sockets = new Set<Socket>();
+  const held = new HeldConnections(metrics.connections.labels({ transport }));
 
   const drop = (reason: Reason, sender: string, extra: Record<string, unknown> = {}) => {
     metrics.dropped.inc({ source: 'syslog', reason });
@@ -212,29 +212,18 @@ export async function startRelp(opts: RelpOptions, sink: SyslogSink, deps: RelpD
   }
   server.maxConnections = opts.maxConnections ?? RELP_DEFAULTS.maxConnections;
   server.on('drop', (peer) => drop('relp-connection-limit', senderAddress(peer?.remoteAddress)));
-  const perSource = new Map<string, number>();
   const perSourceMax = opts.maxConnectionsPerSource ?? RELP_DEFAULTS.maxConnectionsPerSource;
   server.on('connection', (sock: Socket) => {
     const source = senderAddress(sock.remoteAddress);
-    const held = perSource.get(source) ?? 0;
-    if (held >= perSourceMax) {
+    if (held.heldBy(source) >= perSourceMax) {
       drop('relp-source-connection-limit', source);
       sock.destroy();
       return;
     }
-    perSource.set(source, held + 1);
-    sockets.add(sock);
-    open.inc();
-    sock.once('close', () => {
-      sockets.delete(sock);
-      open.dec();
-      const n = (perSource.get(source) ?? 1) - 1;
-      if (n > 0) perSource.set(source, n);
-      else perSource.delete(source);
-    });
+    held.hold(sock, source);
   });
 
-  return listenStream(server, opts, sockets, (err) => warn.warn(`syslog-${transport}:server-error`, { err: err.message }, 'RELP listener error'));
+  return listenStream(server, opts, held.sockets, (err) => warn.warn(`syslog-${transport}:server-error`, { err: err.message }, 'RELP listener error'));
 }
 
 export interface RelpService {

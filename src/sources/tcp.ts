@@ -5,6 +5,7 @@ import { looksLikeTlsClientHello, SyslogFramer, type FrameError } from '../../pa
 import { excerpt, RateLimitedLog } from '../log.js';
 import { deliverTo, senderAddress } from './deliver.js';
 import { listenStream } from './listen.js';
+import { HeldConnections } from './held-connections.js';
 import type { Listener, SourceDeps, SyslogSink, SyslogTransport } from './types.js';
 
 export const TCP_DEFAULTS = { maxFrameBytes: 64 * 1024, idleTimeoutMs: 5 * 60_000, maxConnections: 1000, maxConnectionsPerSource: 50 } as const;
@@ -45,8 +46,7 @@ export async function startTcp(opts: TcpOptions, sink: SyslogSink, deps: SourceD
   const { metrics } = deps;
   const warn = new RateLimitedLog(deps.log);
   const deliver = deliverTo(sink, transport, metrics, warn);
-  const open = metrics.connections.labels({ transport });
-  const sockets = new Set<Socket>();
+  const held = new HeldConnections(metrics.connections.labels({ transport }));
   const tlsWarned = new Set<string>();
 
   const drop = (reason: string, sender: string, message: string, bytes?: Buffer) => {
@@ -108,29 +108,18 @@ export async function startTcp(opts: TcpOptions, sink: SyslogSink, deps: SourceD
   }
   server.maxConnections = opts.maxConnections ?? TCP_DEFAULTS.maxConnections;
   server.on('drop', (peer) => drop('connection-limit', senderAddress(peer?.remoteAddress), `connection refused: maxConnections (${server.maxConnections}) reached`));
-  const perSource = new Map<string, number>();
   const perSourceMax = opts.maxConnectionsPerSource ?? TCP_DEFAULTS.maxConnectionsPerSource;
   server.on('connection', (sock: Socket) => {
     const source = senderAddress(sock.remoteAddress);
-    const held = perSource.get(source) ?? 0;
-    if (held >= perSourceMax) {
+    if (held.heldBy(source) >= perSourceMax) {
       drop('source-connection-limit', source, `connection refused: ${source} holds maxConnectionsPerSource (${perSourceMax}) already`);
       sock.destroy();
       return;
     }
-    perSource.set(source, held + 1);
-    sockets.add(sock);
-    open.inc();
-    sock.once('close', () => {
-      sockets.delete(sock);
-      open.dec();
-      const n = (perSource.get(source) ?? 1) - 1;
-      if (n > 0) perSource.set(source, n);
-      else perSource.delete(source);
-    });
+    held.hold(sock, source);
   });
 
-  return listenStream(server, opts, sockets, (err) =>
+  return listenStream(server, opts, held.sockets, (err) =>
     warn.warn(`syslog-${transport}:server-error`, { err: err.message }, 'syslog listener error'),
   );
 }

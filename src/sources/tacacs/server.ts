@@ -28,6 +28,7 @@ import { RateLimitedLog, type Logger } from '../../log.js';
 import type { Metrics, Tally } from '../../metrics.js';
 import { senderAddress } from '../deliver.js';
 import { listenStream } from '../listen.js';
+import { HeldConnections } from '../held-connections.js';
 import type { Listener } from '../types.js';
 import type { ClientTable, TacacsClient } from './clients.js';
 import type { AccountingJournal } from './journal.js';
@@ -108,9 +109,7 @@ export async function startTacacs(opts: TacacsOptions, deps: TacacsDeps): Promis
   const warn = new RateLimitedLog(deps.log);
   const received: Tally = metrics.receivedTally({ source: 'tacacs', transport });
   const records = recordsCounter(metrics);
-  const open = metrics.connections.labels({ transport: `tacacs-${transport}` });
-  const sockets = new Set<Socket>();
-  const perAddress = new Map<string, number>();
+  const held = new HeldConnections(metrics.connections.labels({ transport: `tacacs-${transport}` }));
 
   const drop = (reason: Reason, sender: string, client?: TacacsClient) => {
     metrics.dropped.inc({ source: 'tacacs', reason });
@@ -287,22 +286,13 @@ export async function startTacacs(opts: TacacsOptions, deps: TacacsDeps): Promis
       sock.destroy();
       return;
     }
-    const n = perAddress.get(sender) ?? 0;
-    if (n >= opts.maxConnectionsPerClient || sockets.size >= opts.maxConnections) {
+    const n = held.heldBy(sender);
+    if (n >= opts.maxConnectionsPerClient || held.size >= opts.maxConnections) {
       drop(n >= opts.maxConnectionsPerClient ? 'connection-limit' : 'connection-limit-total', sender, client);
       sock.destroy();
       return;
     }
-    perAddress.set(sender, n + 1);
-    sockets.add(sock);
-    open.inc();
-    sock.once('close', () => {
-      sockets.delete(sock);
-      open.dec();
-      const left = (perAddress.get(sender) ?? 1) - 1;
-      if (left > 0) perAddress.set(sender, left);
-      else perAddress.delete(sender);
-    });
+    held.hold(sock, sender);
   };
   const serve = (sock: Socket | TLSSocket): void => {
     if (sock.destroyed) return;
@@ -335,7 +325,7 @@ export async function startTacacs(opts: TacacsOptions, deps: TacacsDeps): Promis
     });
   }
 
-  return listenStream(server, opts, sockets, (err) =>
+  return listenStream(server, opts, held.sockets, (err) =>
     warn.warn(`tacacs-${transport}:server-error`, { err: err.message }, 'TACACS+ listener error'),
   );
 }
