@@ -5,9 +5,8 @@
 // A message is committed, acknowledged, then run through detection. A crash between the commit and detection would
 // lose the detection while the relay, acknowledged, never resends: so the journal remembers how far detection got
 // (`relp_journal_processed.through`), and at start what lies beyond is run through detection first.
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import type Database from 'better-sqlite3';
+import { openDurable } from './durable-db.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS relp_journal (
@@ -65,13 +64,8 @@ export class RelpJournal implements RelpStore {
 
   /** Opens (or creates) the tables in the SQLite file the rest of capwatch uses, through its own connection. */
   constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    // FULL: each commit reaches the disk before `200 OK` is sent, so an OS crash cannot lose an acknowledged message.
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 2000');
-    this.db.exec(SCHEMA);
+    // Each commit reaches the disk before `200 OK` is sent, so an OS crash cannot lose an acknowledged message.
+    this.db = openDurable(path, SCHEMA);
     this.through = this.marked = this.db.prepare('SELECT through FROM relp_journal_processed').pluck().get() as number;
     const insert = this.db.prepare('INSERT INTO relp_journal (received_at, sender, message) VALUES (?, ?, ?)');
     const mark = this.db.prepare('UPDATE relp_journal_processed SET through = ? WHERE one = 1');

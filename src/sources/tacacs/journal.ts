@@ -1,9 +1,8 @@
 // The durable record of every accounting request: SUCCESS may only be sent once it is here (RFC 8907 §7.2, "securely
 // committed"). Requests arriving in the same event-loop turn share one transaction (group commit), so durability
 // costs one commit per turn, not one per record.
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import type Database from 'better-sqlite3';
+import { openDurable } from '../durable-db.js';
 import type { AccountingRequest } from '../../../parsers/tacacs/packet.js';
 
 const SCHEMA = `
@@ -44,13 +43,8 @@ export class AccountingJournal {
 
   /** Opens (or creates) the table in the SQLite file the rest of capwatch uses, through its own connection. */
   constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    // FULL: each commit reaches the disk before SUCCESS is sent, so an OS crash cannot lose an acknowledged record.
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 2000');
-    this.db.exec(SCHEMA);
+    // Each commit reaches the disk before SUCCESS is sent, so an OS crash cannot lose an acknowledged record.
+    this.db = openDurable(path, SCHEMA);
     const insert = this.db.prepare(
       `INSERT INTO tacacs_accounting (received_at, nas, session_id, flags, user, port, rem_addr, priv_lvl, authen_method, authen_type, authen_service, args)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
