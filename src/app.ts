@@ -171,6 +171,19 @@ export function buildAlerting(config: Config, store: Store, log: Logger, metrics
   return { notifier, book };
 }
 
+/** Where each open input listens, under the names the start-up log and RunningApp give them. */
+function inputAddresses(i: Inputs) {
+  return {
+    ...(i.udp && { udp: i.udp.address }),
+    ...(i.tcp && { tcp: i.tcp.address }),
+    ...(i.tls && { tls: i.tls.address }),
+    ...(i.relp?.relp && { relp: i.relp.relp }),
+    ...(i.relp?.tls && { relpTls: i.relp.tls }),
+    ...(i.tacacs && { tacacs: i.tacacs.tcp }),
+    ...(i.tacacs?.tls && { tacacsTls: i.tacacs.tls }),
+  };
+}
+
 export async function startApp(config: Config, log: Logger): Promise<RunningApp> {
   const metrics = new Metrics({ defaults: true, version: packageVersion });
   const store = new Store(config.storage.path);
@@ -473,31 +486,12 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     poller?.startService();
 
     let current = config;
-    const listening = () => {
-      const i = inputs!;
-      return {
-        http: httpServer!.address,
-        metricsHttp: httpServer!.metricsAddress,
-        ...(i.udp && { udp: i.udp.address }),
-        ...(i.tcp && { tcp: i.tcp.address }),
-        ...(i.tls && { tls: i.tls.address }),
-        ...(i.relp?.relp && { relp: i.relp.relp }),
-        ...(i.relp?.tls && { relpTls: i.relp.tls }),
-        ...(i.tacacs && { tacacs: i.tacacs.tcp }),
-        ...(i.tacacs?.tls && { tacacsTls: i.tacacs.tls }),
-      };
-    };
+    const listening = () => ({ http: httpServer!.address, metricsHttp: httpServer!.metricsAddress, ...inputAddresses(inputs!) });
     const app: RunningApp = {
       get http() {
         return httpServer!.address;
       },
-      ...(inputs.udp && { udp: inputs.udp.address }),
-      ...(inputs.tcp && { tcp: inputs.tcp.address }),
-      ...(inputs.tls && { tls: inputs.tls.address }),
-      ...(inputs.relp?.relp && { relp: inputs.relp.relp }),
-      ...(inputs.relp?.tls && { relpTls: inputs.relp.tls }),
-      ...(inputs.tacacs && { tacacs: inputs.tacacs.tcp }),
-      ...(inputs.tacacs?.tls && { tacacsTls: inputs.tacacs.tls }),
+      ...inputAddresses(inputs),
       store,
       get bootstrap() {
         return bootstrap;
