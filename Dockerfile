@@ -25,7 +25,9 @@ COPY tsconfig.json tsconfig.console.json ./
 COPY scripts ./scripts
 COPY parsers ./parsers
 COPY src ./src
-RUN npm run build && npm prune --omit=dev
+# The batched UDP receive addon (N-API: built once, for any Node); without it syslog UDP falls back to node:dgram.
+COPY native ./native
+RUN npm run build:native && npm run build && npm prune --omit=dev
 
 FROM ${NODE_IMAGE}
 # SQLite's temporary files (VACUUM copies the whole database, large sorts spill) on the data volume, not in /tmp.
@@ -35,6 +37,7 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/native/udp-batch/build/Release/udp_batch.node ./native/udp-batch/build/Release/udp_batch.node
 COPY rules ./rules
 COPY capwatch.example.yaml /etc/capwatch/capwatch.yaml
 RUN mkdir /data && chown node:node /data && chmod 0700 /data

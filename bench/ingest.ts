@@ -6,7 +6,8 @@
 // rate of a ladder (token bucket, sendmmsg batches), TCP flat out over 1 and 10 connections. The sender is pinned to
 // core 0 and the receiver to the other cores with taskset. Loss = sent − received, beside the kernel's drop counter
 // for the port (/proc/net/udp); TCP lines/s = lines received / time until the last one arrived.
-// Env: BENCH_SECONDS=5 BENCH_RATES=100000,150000,200000,250000 BENCH_TCP_CONNECTIONS=1,10 BENCH_REPEATS=1
+// Env: BENCH_SECONDS=5 BENCH_RATES=100000,150000,200000,250000,300000,0 (0: flat out) BENCH_TCP_CONNECTIONS=1,10
+//      BENCH_REPEATS=1 BENCH_RECEIVER_CORES=N (receivers on cores 1..N; default all but the sender's)
 //      CAPWATCH_RSYSLOG_ROOT=/opt/rsyslog-relp (where Debian's rsyslog is unpacked; else rsyslogd from PATH)
 import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, closeSync, constants, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,7 +22,8 @@ import { freePort, type Receiver, ROOT, sleep, startBare, startCapwatch, type Tr
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 1);
-const RATES = (process.env.BENCH_RATES ?? '100000,150000,200000,250000').split(',').map(Number);
+/** The UDP ladder; 0 is flat out (as fast as the sender's core goes). */
+const RATES = (process.env.BENCH_RATES ?? '100000,150000,200000,250000,300000,0').split(',').map(Number);
 const CONNECTIONS = (process.env.BENCH_TCP_CONNECTIONS ?? '1,10').split(',').map(Number);
 const MIX_LINES = 200_000;
 const HOST = '127.0.0.1';
@@ -235,7 +237,7 @@ async function series(r: Receiver, sender: string, pin: string[], mix: string): 
   const udp: UdpTrial[] = [];
   for (const rate of RATES) {
     const t = await udpTrial(r, run(['udp', r.port.udp, mix, rate, SECONDS]), rate);
-    console.error(`  ${r.name} udp ${k(rate)}/s: sent ${t.sent}, received ${t.received}, kernel drops ${t.kernelDrops ?? 'n/a'}`);
+    console.error(`  ${r.name} udp ${rateName(rate)}: sent ${t.sent}, received ${t.received}, kernel drops ${t.kernelDrops ?? 'n/a'}`);
     udp.push(t);
   }
   const tcp: TcpTrial[] = [];
@@ -251,6 +253,7 @@ async function series(r: Receiver, sender: string, pin: string[], mix: string): 
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const k = (n: number) => `${Math.round(n / 1000)}k`;
+const rateName = (rate: number) => (rate === 0 ? 'flat out' : `${k(rate)}/s`);
 const lossPct = (t: UdpTrial) => (100 * Math.max(t.sent - t.received, 0)) / t.sent;
 
 /**
@@ -264,7 +267,7 @@ function losslessUpTo(ts: UdpTrial[]): number {
 
 function report(all: Map<string, Series[]>): void {
   const names = [...all.keys()];
-  const head = ['receiver', ...RATES.map((r) => `UDP ${k(r)}/s: loss (kernel drops)`), 'UDP highest lossless step (as sent)', ...CONNECTIONS.map((n) => `TCP ×${n} lines/s`), 'CPU s / M msgs (UDP, TCP)', 'peak RSS'];
+  const head = ['receiver', ...RATES.map((r) => `UDP ${rateName(r)}: loss (kernel drops)`), 'UDP highest lossless step (as sent)', ...CONNECTIONS.map((n) => `TCP ×${n} lines/s`), 'CPU s / M msgs (UDP, TCP)', 'peak RSS'];
   const rows = [head, head.map(() => '---')];
   const stats = new Map<string, { lossless: number; tcp: number[]; rss: number }>();
   for (const name of names) {
@@ -275,7 +278,7 @@ function report(all: Map<string, Series[]>): void {
       const ts = udp.filter((t) => t.rate === rate);
       const sentRate = median(ts.map((t) => t.sent / t.seconds));
       const drops = ts.map((t) => t.kernelDrops ?? 'n/a').join(' / ');
-      return `${ts.map((t) => lossPct(t).toFixed(2)).join(' / ')} % (${drops})${sentRate < rate * 0.97 ? ` [sent ${k(sentRate)}/s]` : ''}`;
+      return `${ts.map((t) => lossPct(t).toFixed(2)).join(' / ')} % (${drops})${rate === 0 || sentRate < rate * 0.97 ? ` [sent ${k(sentRate)}/s]` : ''}`;
     });
     const tcpRates = CONNECTIONS.map((n) => median(tcp.filter((t) => t.connections === n).map((t) => t.linesPerSecond)));
     const lossless = losslessUpTo(udp);
@@ -290,7 +293,7 @@ function report(all: Map<string, Series[]>): void {
   if (c && rs) {
     const x = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)} ×` : 'n/a');
     // The ladder bounds what is known: rsyslog lossless at its top may hold more; capwatch lossy at its bottom, less.
-    const top = Math.max(...RATES);
+    const top = RATES.includes(0) ? 0 : Math.max(...RATES);
     const rsTop = all.get('rsyslog')!.flatMap((x) => x.udp).filter((t) => t.rate === top).every((t) => t.received >= t.sent);
     const bound = rsTop ? ' or less (rsyslog lost nothing up to the top of the ladder)' : '';
     console.log(`\ncapwatch / rsyslog: UDP lossless rate ${x(c.lossless, rs.lossless)}${bound}, ` +
@@ -307,7 +310,8 @@ async function main(): Promise<void> {
     if (!hasTaskset) console.log('taskset not found (util-linux): sender and receivers run unpinned');
     else if (cores < 2) console.log('one core only: sender and receiver share it');
     const senderPin = hasTaskset ? ['taskset', '-c', '0'] : [];
-    const receiverPin = hasTaskset ? ['taskset', '-c', cores > 1 ? `1-${cores - 1}` : '0'] : [];
+    const receiverCores = Math.min(Number(process.env.BENCH_RECEIVER_CORES ?? cores - 1), cores - 1);
+    const receiverPin = hasTaskset ? ['taskset', '-c', cores > 1 ? `1-${Math.max(1, receiverCores)}` : '0'] : [];
     const rsyslog = findRsyslogd();
     if (!rsyslog) console.log(`rsyslogd with imudp not found (in ${RSYSLOG_ROOT} or PATH): rsyslog left out`);
     const mix = join(dir, 'mix.log');
@@ -315,9 +319,11 @@ async function main(): Promise<void> {
     const starters: [string, () => Promise<Receiver>][] = [
       ...(rsyslog ? [['rsyslog', () => startRsyslog(rsyslog, dir, receiverPin)] as [string, () => Promise<Receiver>]] : []),
       ['capwatch', () => startCapwatch(dir, receiverPin)],
+      // The same build reading UDP the way it did before reader threads: node:dgram on the main thread.
+      ['capwatch dgram', () => startCapwatch(dir, receiverPin, { name: 'capwatch dgram', workers: 0 })],
       ['bare node', () => startBare(receiverPin)],
     ];
-    console.log(`ingest: ${SECONDS} s per load, ${REPEATS} repeat(s), ${cores} cores (sender on core 0${hasTaskset && cores > 1 ? `, receivers on 1-${cores - 1}` : ''}), mix of ${MIX_LINES} lines: 99.9 % chatter / 0.1 % commands`);
+    console.log(`ingest: ${SECONDS} s per load, ${REPEATS} repeat(s), ${cores} cores (sender on core 0${hasTaskset && cores > 1 ? `, receivers on 1-${Math.max(1, receiverCores)}` : ''}), mix of ${MIX_LINES} lines: 99.9 % chatter / 0.1 % commands`);
     const all = new Map<string, Series[]>(starters.map(([n]) => [n, []]));
     for (let rep = 0; rep < REPEATS; rep++) {
       // Rotate the order so that no receiver always runs first on a cooler machine.

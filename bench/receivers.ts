@@ -48,10 +48,11 @@ export async function startBare(pin: string[] = []): Promise<Receiver> {
 
 const METRICS_TOKEN = 'bench-metrics-token-0123456789abcdef';
 
-export async function startCapwatch(dir: string, pin: string[] = []): Promise<Receiver> {
+/** `workers`: syslog.workers (reader threads; 0, the main thread with node:dgram). */
+export async function startCapwatch(dir: string, pin: string[] = [], opts: { name?: string; workers?: 'auto' | number } = {}): Promise<Receiver> {
   const cfg = join(dir, 'bench.yaml');
   writeFileSync(cfg, JSON.stringify({
-    syslog: { host: '127.0.0.1', udp: { port: 0 }, tcp: { port: 0 } },
+    syslog: { host: '127.0.0.1', workers: opts.workers ?? 'auto', udp: { port: 0 }, tcp: { port: 0 } },
     // /metrics needs a credential: the bench scrapes with a metrics-only token, as Prometheus would.
     http: { host: '127.0.0.1', port: 0, metrics: { token: METRICS_TOKEN } },
     storage: { path: join(dir, `bench-${Date.now()}.db`) },
@@ -73,7 +74,7 @@ export async function startCapwatch(dir: string, pin: string[] = []): Promise<Re
   });
   const http = listening.http.port as number;
   return {
-    name: 'capwatch',
+    name: opts.name ?? 'capwatch',
     pid: p.pid!,
     port: { udp: listening.udp.port, tcp: listening.tcp.port },
     async count(t) {

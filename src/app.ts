@@ -39,7 +39,7 @@ import { builtinRulesDir, packageVersion } from './paths.js';
 import { startRelpService, type RelpService } from './sources/relp.js';
 import { startTcp } from './sources/tcp.js';
 import type { Listener } from './sources/types.js';
-import { startUdp } from './sources/udp.js';
+import { readerCount, startUdp } from './sources/udp.js';
 import { Poller } from './poll/index.js';
 import { startTacacsService } from './sources/tacacs/index.js';
 import { warmUp } from './detect/warmup.js';
@@ -391,7 +391,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       const started: Inputs = { listeners: [] };
       try {
         if (s.udp.enabled) {
-          const udp = await startUdp({ host: s.host, port: s.udp.port, recvBufferBytes: s.udp.recvBufferBytes }, ingest, deps);
+          const udp = await startUdp({ host: s.host, port: s.udp.port, recvBufferBytes: s.udp.recvBufferBytes, readers: readerCount(s.workers) }, ingest, deps);
           started.udp = udp;
           started.listeners.push(udp);
           kernelDrops.read = () => udp.kernelDrops();

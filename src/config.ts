@@ -17,6 +17,8 @@ import { silenceSchema, type SilenceConfig } from './detect/silence/rhythm.js';
 export interface Config {
   syslog: {
     host: string;
+    /** Syslog UDP reader threads: `auto` (one per core beyond the first, at most 8) or a number, 0 for none. */
+    workers: 'auto' | number;
     udp: { enabled: boolean; port: number; recvBufferBytes: number };
     tcp: { enabled: boolean; port: number; maxFrameBytes: number; idleTimeoutSeconds: number; maxConnections: number; maxConnectionsPerSource: number };
     tls: { enabled: boolean; port: number; cert?: string; key?: string; ca?: string; requestCert: boolean };
@@ -116,6 +118,7 @@ function section(properties: Record<string, unknown>) {
 const schema = object({
   syslog: section({
     host: { type: 'string', default: '0.0.0.0' },
+    workers: { anyOf: [{ const: 'auto' }, { type: 'integer', minimum: 0, maximum: 8 }], default: 'auto' },
     udp: section({
       enabled: { type: 'boolean', default: true },
       port: { ...port, default: 5514 },

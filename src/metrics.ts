@@ -1,6 +1,18 @@
 // Prometheus metrics. One registry per App so tests can run several in one process.
 import { Counter, Gauge, Registry, collectDefaultMetrics, type LabelValues } from 'prom-client';
 
+function tally<T extends string>(labels: LabelValues<T>, read?: () => number): TallyState<T> {
+  return {
+    labels,
+    n: 0,
+    reported: 0,
+    ...(read && { read }),
+    inc() {
+      this.n++;
+    },
+  };
+}
+
 /** A per-message counter for the hot path: a plain number, handed to prom-client only when scraped. */
 export interface Tally {
   inc(): void;
@@ -10,7 +22,11 @@ interface TallyState<T extends string> extends Tally {
   readonly labels: LabelValues<T>;
   n: number;
   reported: number;
+  /** Where the count is kept elsewhere (reader threads' shared memory): read when scraped, in place of `n`. */
+  read?: () => number;
 }
+
+const countOf = (t: TallyState<string>): number => (t.read ? t.read() : t.n);
 
 export type Transport = 'udp' | 'tcp' | 'tls' | 'file' | 'stdin';
 
@@ -26,18 +42,29 @@ export class Metrics {
     registers: [this.registry],
     collect: () => {
       for (const t of this.receivedTallies) {
-        if (t.n === t.reported) continue;
-        this.received.inc(t.labels, t.n - t.reported);
-        t.reported = t.n;
+        const n = countOf(t);
+        if (n === t.reported) continue;
+        this.received.inc(t.labels, n - t.reported);
+        t.reported = n;
       }
     },
   });
+
+  private readonly droppedElsewhere: Array<TallyState<'source' | 'reason'>> = [];
 
   readonly dropped = new Counter({
     name: 'capwatch_messages_dropped_total',
     help: 'Messages dropped before detection, by source and reason',
     labelNames: ['source', 'reason'] as const,
     registers: [this.registry],
+    collect: () => {
+      for (const t of this.droppedElsewhere) {
+        const n = countOf(t);
+        if (n === t.reported) continue;
+        this.dropped.inc(t.labels, n - t.reported);
+        t.reported = n;
+      }
+    },
   });
 
   /** Syslog lines past the pre-filter (parsed), counted as a plain number: received − parsed is what it set aside. */
@@ -51,7 +78,7 @@ export class Metrics {
     registers: [this.registry],
     collect: () => {
       let received = 0;
-      for (const t of this.receivedTallies) if (t.labels.source === 'syslog') received += t.n;
+      for (const t of this.receivedTallies) if (t.labels.source === 'syslog') received += countOf(t);
       const now = Math.max(0, received - this.parsedLines);
       if (now > this.prefilteredReported) this.prefiltered.inc(now - this.prefilteredReported);
       this.prefilteredReported = Math.max(this.prefilteredReported, now);
@@ -149,18 +176,19 @@ export class Metrics {
     return this.sharedMetrics.get(name) as T;
   }
 
-  /** A hot-path tally of `capwatch_messages_received_total` for one label set. */
-  receivedTally(labels: LabelValues<'source' | 'transport'>): Tally {
-    const t: TallyState<'source' | 'transport'> = {
-      labels,
-      n: 0,
-      reported: 0,
-      inc() {
-        this.n++;
-      },
-    };
+  /**
+   * A hot-path tally of `capwatch_messages_received_total` for one label set; or, with `read`, one kept by syslog
+   * reader threads, read when scraped.
+   */
+  receivedTally(labels: LabelValues<'source' | 'transport'>, read?: () => number): Tally {
+    const t = tally(labels, read);
     this.receivedTallies.push(t);
     return t;
+  }
+
+  /** Drops counted by syslog reader threads, added to `capwatch_messages_dropped_total` when scraped. */
+  droppedFrom(labels: LabelValues<'source' | 'reason'>, read: () => number): void {
+    this.droppedElsewhere.push(tally(labels, read));
   }
 
   /**

@@ -143,7 +143,7 @@ const RUN_STEPS: Array<{ re: RegExp; how: string; act?: (stage: Stage, m: RegExp
   },
   { re: /^npm rebuild$/, how: "not run: those packages' native modules are already built for this Node" },
   {
-    re: /^npm run build$|^npm prune --omit=dev$/,
+    re: /^npm run build:native$|^npm run build$|^npm prune --omit=dev$/,
     how: 'run as written',
     act: (stage, m) => void run('sh', ['-c', m[0]], { cwd: join(stage.root, stage.workdir), env: cleanEnv() }),
   },

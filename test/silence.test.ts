@@ -8,7 +8,7 @@ import { Rhythms } from '../src/alerts/rhythms.js';
 import { SilenceAlerts } from '../src/alerts/silence.js';
 import { Store } from '../src/alerts/store.js';
 import { Detector } from '../src/detect/detector.js';
-import type { SenderCount } from '../src/detect/ingest.js';
+import type { SenderCount } from '../src/detect/sender-tally.js';
 import type { SilenceConfig } from '../src/detect/silence/rhythm.js';
 import { loadRules } from '../src/detect/sigma/load.js';
 import type { Detection } from '../src/types.js';

@@ -258,10 +258,13 @@ export class SyslogFramer {
   }
 }
 
-/** End of a message's content: trailing LF, CR and NUL are framing, not text (UDP senders append them too). */
-export function contentEnd(buf: Buffer, end: number): number {
+/**
+ * End of a message's content in buf[start, end): trailing LF, CR and NUL are framing, not text (UDP senders append
+ * them too). `start` when it means empty.
+ */
+export function contentEnd(buf: Uint8Array, end: number, start = 0): number {
   let e = end;
-  while (e > 0) {
+  while (e > start) {
     const b = buf[e - 1];
     if (b !== LF && b !== CR && b !== NUL) break;
     e--;

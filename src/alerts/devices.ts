@@ -1,7 +1,7 @@
 // Every address that has sent capwatch something, with the name and platform it gave and when it last did: what the
 // devices view shows as "seen". Written from the ingest tally once a second, not per message.
 import type Database from 'better-sqlite3';
-import type { SenderCount } from '../detect/ingest.js';
+import type { SenderCount } from '../detect/sender-tally.js';
 import type { DeviceRef } from '../types.js';
 
 const SCHEMA = `

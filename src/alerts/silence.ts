@@ -5,7 +5,7 @@
 //
 // Clock: every method takes the time from its caller (the service passes the wall clock; tests pass what they like).
 import type { Detector } from '../detect/detector.js';
-import type { SenderCount } from '../detect/ingest.js';
+import type { SenderCount } from '../detect/sender-tally.js';
 import { resumedDetection } from '../detect/silence/detections.js';
 import { SilenceWatch, type SilenceConfig } from '../detect/silence/rhythm.js';
 import type { Detection } from '../types.js';

@@ -15,6 +15,7 @@ import { noteFirstCreation, type CreationLedger } from './cloud-first.js';
 import type { ContextTracker } from './context.js';
 import type { Detector } from './detector.js';
 import { EditLevels } from './edit-levels.js';
+import { SenderTally, type TakenSenders } from './sender-tally.js';
 import { excerpt, type RateLimitedLog } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { SyslogSink, SyslogTransport } from '../sources/types.js';
@@ -38,35 +39,14 @@ const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 const MAX_TRACKED_TASKS = 10_000;
 /** Device addresses whose syslog hostname is remembered for TACACS+ records; beyond this the oldest are forgotten. */
 const MAX_KNOWN_HOSTS = 10_000;
-/** Senders counted between two reads of the tally; past this, a flood of spoofed addresses is counted, not kept. */
-const MAX_TALLIED_SENDERS = 20_000;
 /** What a TACACS+ record has in place of a syslog header: nothing but its rendering. */
 const ACCOUNTING_MESSAGE: SyslogMessage = { format: 'bare', timeQuality: 'unknown', body: '' };
 /** `{`: a message body that opens a JSON object is read as a cloud audit record. */
 const OPEN_BRACE = 123;
 
-/** Messages from one sender address since the tally was last read. */
-export interface SenderCount {
-  address: string;
-  messages: number;
-  /** The hostname its own syslog header gives, and the platform its commands are in, once known. */
-  hostname?: string;
-  platform?: DeviceRecord['platform'];
-  /** Lines the pre-filter kept that could not be read, and why the last one could not. */
-  parseErrors?: number;
-  lastParseError?: string;
-  /** Of `messages`, the TACACS+ accounting records (the rest is syslog): each has its own rhythm (silence watch). */
-  accounting?: number;
-}
-
 export class Ingest implements SyslogSink {
-  /**
-   * Sender address → messages since the last `takeSenders()`: what the devices view shows as "last message". A map
-   * lookup and an increment per message, no clock read; the time is stamped when the tally is taken.
-   */
-  private senders = new Map<string, SenderCount>();
-  /** Senders not counted because the tally was full (a spoofed flood): reported with the next tally. */
-  private untallied = 0;
+  /** Messages per sender since the last `takeSenders()`. */
+  private readonly senders = new SenderTally((address) => this.hostnames.get(address));
   private readonly ise = new IseReassembler();
   /** Accounting tasks already seen (device, task id, command), oldest first: bounded, see `repeatedTask`. */
   private readonly tasks = new Map<string, true>();
@@ -87,8 +67,7 @@ export class Ingest implements SyslogSink {
 
   /** SyslogSink: a message from a live listener. */
   message(text: string, sender: string, _transport?: SyslogTransport, receivedAtMs?: number): void {
-    const fresh = this.tally(sender);
-    if (fresh !== undefined && fresh.messages === 1 && fresh.hostname === undefined) this.nameSender(fresh, text);
+    this.senders.count(sender, text);
     // Most lines stop at the pre-filter: they are not worth a clock read.
     if (mayCarryCommand(text)) {
       this.o.metrics.parsedLine();
@@ -96,42 +75,24 @@ export class Ingest implements SyslogSink {
     }
   }
 
+  /**
+   * A message a syslog reader thread received and its pre-filter kept; the thread counted the ones it set aside in
+   * its own tally (`mergeSenders`).
+   */
+  screened(text: string, sender: string, receivedAtMs: number): void {
+    this.senders.count(sender, text);
+    this.o.metrics.parsedLine();
+    this.kept(text, sender, 'syslog', receivedAtMs);
+  }
+
+  /** A reader thread's tally of the messages its pre-filter set aside. */
+  mergeSenders(taken: TakenSenders): void {
+    this.senders.merge(taken);
+  }
+
   /** What each sender sent since the last call, and how many messages came from senders the tally had no room for. */
-  takeSenders(): { senders: SenderCount[]; untallied: number } {
-    const taken = { senders: [...this.senders.values()], untallied: this.untallied };
-    for (const c of taken.senders) c.hostname ??= this.hostnames.get(c.address);
-    this.senders = new Map();
-    this.untallied = 0;
-    return taken;
-  }
-
-  /** A sender's first message in a tally names it: one header parse per sender and second, not per message. */
-  private nameSender(c: SenderCount, text: string): void {
-    const known = this.hostnames.get(c.address);
-    if (known !== undefined) {
-      c.hostname = known;
-      return;
-    }
-    const parsed = parseSyslog(text, new Date());
-    if (!isParseFailure(parsed)) {
-      const host = parsed.deviceHostname ?? parsed.hostname;
-      if (host !== undefined && isIP(host) === 0) c.hostname = host;
-    }
-  }
-
-  private tally(sender: string): SenderCount | undefined {
-    const c = this.senders.get(sender);
-    if (c !== undefined) {
-      c.messages++;
-      return c;
-    }
-    if (this.senders.size >= MAX_TALLIED_SENDERS) {
-      this.untallied++;
-      return undefined;
-    }
-    const fresh: SenderCount = { address: sender, messages: 1 };
-    this.senders.set(sender, fresh);
-    return fresh;
+  takeSenders(): TakenSenders {
+    return this.senders.take();
   }
 
   /** Runs one line through the pipeline. `sender` is the peer address (live) or a file name (replay). */
@@ -141,7 +102,7 @@ export class Ingest implements SyslogSink {
 
   /** A TACACS+ accounting record capwatch received itself (already stored), from the device at `sender`. */
   accounting(rec: DeviceRecord, raw: string, sender: string, receivedAtMs: number): Detection[] | undefined {
-    const counted = this.tally(sender);
+    const counted = this.senders.count(sender);
     if (counted !== undefined) counted.accounting = (counted.accounting ?? 0) + 1;
     const hostname = this.hostnames.get(sender);
     rec.device = hostname === undefined ? { address: sender } : { address: sender, hostname };

@@ -10,7 +10,7 @@ export interface BoundUdp {
   port: number;
 }
 
-/** Drops of the socket bound to `local`, or undefined when there is no such row or no /proc (not Linux). */
+/** Drops of the sockets bound to `local` (one per syslog reader thread, summed), or undefined when there is no such row or no /proc (not Linux). */
 export function readUdpDrops(local: BoundUdp): number | undefined {
   let table: string;
   try {
@@ -26,6 +26,7 @@ export function udpDropsFrom(table: string, local: BoundUdp, byteOrder: 'LE' | '
   const wanted = new BlockList();
   wanted.addAddress(local.address, local.family === 'IPv6' ? 'ipv6' : 'ipv4');
   const portHex = `:${local.port.toString(16).toUpperCase().padStart(4, '0')}`;
+  let total: number | undefined;
   for (const line of table.split('\n')) {
     // "  12: 0100007F:3C7B 00000000:0000 07 … inode ref pointer drops"
     const fields = line.trim().split(/\s+/);
@@ -34,9 +35,9 @@ export function udpDropsFrom(table: string, local: BoundUdp, byteOrder: 'LE' | '
     const address = procAddress(localField.slice(0, -portHex.length), byteOrder);
     if (address === undefined || !wanted.check(address, local.family === 'IPv6' ? 'ipv6' : 'ipv4')) continue;
     const drops = Number(fields[fields.length - 1]);
-    return Number.isSafeInteger(drops) ? drops : undefined;
+    if (Number.isSafeInteger(drops)) total = (total ?? 0) + drops;
   }
-  return undefined;
+  return total;
 }
 
 /** The kernel prints addresses as 32-bit words in host byte order: 0100007F is 127.0.0.1 on x86. */

@@ -9,7 +9,7 @@
 // heard), so a flood of new addresses cannot push out the steady devices.
 //
 // Clock: every method takes the time from its caller (the service passes Date.now(); tests pass what they like).
-import type { SenderCount } from '../ingest.js';
+import type { SenderCount } from '../sender-tally.js';
 import type { Resumption, SilenceFinding, SilenceStream } from './detections.js';
 
 export interface SilenceConfig {
