@@ -269,7 +269,7 @@ function report(all: Map<string, Series[]>): void {
   const names = [...all.keys()];
   const head = ['receiver', ...RATES.map((r) => `UDP ${rateName(r)}: loss (kernel drops)`), 'UDP highest lossless step (as sent)', ...CONNECTIONS.map((n) => `TCP ×${n} lines/s`), 'CPU s / M msgs (UDP top step, TCP)', 'peak RSS'];
   const rows = [head, head.map(() => '---')];
-  const stats = new Map<string, { lossless: number; tcp: number[]; rss: number }>();
+  const stats = new Map<string, { lossless: number; tcp: number[]; rss: number; udpCpu: number }>();
   for (const name of names) {
     const ss = all.get(name)!;
     const udp = ss.flatMap((s) => s.udp);
@@ -283,23 +283,28 @@ function report(all: Map<string, Series[]>): void {
     const tcpRates = CONNECTIONS.map((n) => median(tcp.filter((t) => t.connections === n).map((t) => t.linesPerSecond)));
     const lossless = losslessUpTo(udp);
     const rss = median(ss.map((s) => s.peakRssMb));
-    stats.set(name, { lossless, tcp: tcpRates, rss });
     // At the ladder's top the receiver is busiest: its CPU per message there bounds what one core of it can take.
     const top = RATES.includes(0) ? 0 : Math.max(...RATES);
-    const cpu = `${median(udp.filter((t) => t.rate === top).map((t) => t.cpuSecondsPerM)).toFixed(1)}, ${median(tcp.map((t) => t.cpuSecondsPerM)).toFixed(1)}`;
+    const udpCpu = median(udp.filter((t) => t.rate === top).map((t) => t.cpuSecondsPerM));
+    stats.set(name, { lossless, tcp: tcpRates, rss, udpCpu });
+    const cpu = `${udpCpu.toFixed(1)}, ${median(tcp.map((t) => t.cpuSecondsPerM)).toFixed(1)}`;
     rows.push([name, ...cells, lossless ? `${k(lossless)}/s` : `< ${k(RATES[0]!)}/s`, ...tcpRates.map((r) => `${k(r)}`), cpu, `${rss.toFixed(0)} MB`]);
   }
   console.log(rows.map((r) => `| ${r.join(' | ')} |`).join('\n'));
-  const c = stats.get('capwatch');
   const rs = stats.get('rsyslog');
-  if (c && rs) {
-    const x = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)} ×` : 'n/a');
-    // The ladder bounds what is known: rsyslog lossless at its top may hold more; capwatch lossy at its bottom, less.
-    const top = RATES.includes(0) ? 0 : Math.max(...RATES);
-    const rsTop = all.get('rsyslog')!.flatMap((x) => x.udp).filter((t) => t.rate === top).every((t) => t.received >= t.sent);
-    const bound = rsTop ? ' or less (rsyslog lost nothing up to the top of the ladder)' : '';
-    console.log(`\ncapwatch / rsyslog: UDP lossless rate ${x(c.lossless, rs.lossless)}${bound}, ` +
-      `${CONNECTIONS.map((n, i) => `TCP ×${n} ${x(c.tcp[i]!, rs.tcp[i]!)}`).join(', ')}, peak RSS ${x(c.rss, rs.rss)}`);
+  if (!rs) return;
+  const x = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)} ×` : 'n/a');
+  const top = RATES.includes(0) ? 0 : Math.max(...RATES);
+  const losslessAtTop = (name: string) => all.get(name)!.flatMap((s) => s.udp).filter((t) => t.rate === top).every((t) => t.received >= t.sent);
+  for (const name of names.filter((n) => n.startsWith('capwatch'))) {
+    const c = stats.get(name)!;
+    // The ladder bounds what is known: a receiver lossless at its top may hold more, one lossy at its bottom less.
+    // When both lose nothing even flat out, the sender's core is the limit and the ratio of rates says nothing.
+    const udp =
+      losslessAtTop(name) && losslessAtTop('rsyslog')
+        ? `UDP both lossless at every step, up to what the sender reached (${k(c.lossless)}/s and ${k(rs.lossless)}/s): CPU per message at the top ${x(c.udpCpu, rs.udpCpu)}`
+        : `UDP lossless rate ${x(c.lossless, rs.lossless)}${losslessAtTop('rsyslog') ? ' or less (rsyslog lost nothing up to the top of the ladder)' : ''}`;
+    console.log(`\n${name} / rsyslog: ${udp}, ${CONNECTIONS.map((n, i) => `TCP ×${n} ${x(c.tcp[i]!, rs.tcp[i]!)}`).join(', ')}, peak RSS ${x(c.rss, rs.rss)}`);
   }
 }
 
