@@ -28,6 +28,16 @@ interface TallyState<T extends string> extends Tally {
 
 const countOf = (t: TallyState<string>): number => (t.read ? t.read() : t.n);
 
+/** Hands prom-client what the tallies counted since the last scrape. */
+function report<T extends string>(counter: Counter<T>, tallies: ReadonlyArray<TallyState<T>>): void {
+  for (const t of tallies) {
+    const n = countOf(t);
+    if (n === t.reported) continue;
+    counter.inc(t.labels, n - t.reported);
+    t.reported = n;
+  }
+}
+
 export type Transport = 'udp' | 'tcp' | 'tls' | 'file' | 'stdin';
 
 export class Metrics {
@@ -35,36 +45,22 @@ export class Metrics {
   // prom-client hashes the label set on every inc(): a fifth of the UDP listener's CPU under a flood.
   private readonly receivedTallies: Array<TallyState<'source' | 'transport'>> = [];
 
-  readonly received = new Counter({
+  readonly received: Counter<'source' | 'transport'> = new Counter({
     name: 'capwatch_messages_received_total',
     help: 'Messages received, by source and transport',
     labelNames: ['source', 'transport'] as const,
     registers: [this.registry],
-    collect: () => {
-      for (const t of this.receivedTallies) {
-        const n = countOf(t);
-        if (n === t.reported) continue;
-        this.received.inc(t.labels, n - t.reported);
-        t.reported = n;
-      }
-    },
+    collect: () => report(this.received, this.receivedTallies),
   });
 
   private readonly droppedElsewhere: Array<TallyState<'source' | 'reason'>> = [];
 
-  readonly dropped = new Counter({
+  readonly dropped: Counter<'source' | 'reason'> = new Counter({
     name: 'capwatch_messages_dropped_total',
     help: 'Messages dropped before detection, by source and reason',
     labelNames: ['source', 'reason'] as const,
     registers: [this.registry],
-    collect: () => {
-      for (const t of this.droppedElsewhere) {
-        const n = countOf(t);
-        if (n === t.reported) continue;
-        this.dropped.inc(t.labels, n - t.reported);
-        t.reported = n;
-      }
-    },
+    collect: () => report(this.dropped, this.droppedElsewhere),
   });
 
   /** Syslog lines past the pre-filter (parsed), counted as a plain number: received − parsed is what it set aside. */

@@ -11,6 +11,7 @@ import { isParseFailure } from '../parsers/types.js';
 import { buildDetection } from '../src/app.js';
 import { buildConfig } from '../src/config.js';
 import { deviceKey } from '../src/alerts/store.js';
+import { MAX_TALLIED_SENDERS, SenderTally } from '../src/detect/sender-tally.js';
 import { Metrics } from '../src/metrics.js';
 import { loadUdpBatch } from '../src/sources/udp-batch.js';
 import { readerCount, startUdp, type UdpListener } from '../src/sources/udp.js';
@@ -138,6 +139,36 @@ withAddon('syslog UDP through reader threads', () => {
     expect(await received(p.metrics)).toBe(4);
   });
 
+  it('a flood from 25,000 source addresses: each one in a tally (or counted as untallied), nothing lost silently', async () => {
+    const p = pipeline();
+    const udp = await startUdp({ host: '127.0.0.1', port: 0, readers: 2 }, p.ingest, { metrics: p.metrics, log: pino({ level: 'silent' }) });
+    open.push(udp);
+    let sent = 0;
+    for (let i = 0; i < 25_000; i++) {
+      const s = createSocket('udp4');
+      await new Promise<void>((r) => s.bind(0, `127.1.${i >> 8}.${i & 255}`, () => r()));
+      await send(s, `<189>${i}: spoof-${i}: %LINK-3-UPDOWN: Interface Gi0/1, changed state to up`, udp.address.port);
+      sent++;
+      await new Promise<void>((r) => s.close(() => r()));
+    }
+    let counted = 0;
+    for (let i = 0; i < 500 && counted + (udp.kernelDrops() ?? 0) < sent; i++) {
+      counted = await received(p.metrics);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(counted + (udp.kernelDrops() ?? 0), 'received, or dropped by the kernel and counted').toBe(sent);
+    let senders = 0;
+    let untallied = 0;
+    await until(() => {
+      const t = p.ingest.takeSenders();
+      senders += t.senders.length;
+      untallied += t.untallied;
+      expect(t.senders.length).toBeLessThanOrEqual(MAX_TALLIED_SENDERS);
+      return senders + untallied >= counted;
+    }, 'every message is in a tally or counted as untallied');
+    expect(senders + untallied).toBe(counted);
+  }, 60_000);
+
   it('closes promptly and frees its port; a fixed port is shared by its readers only', async () => {
     const p = pipeline();
     const udp = await startUdp({ host: '127.0.0.1', port: 0, readers: 3 }, p.ingest, { metrics: p.metrics, log: pino({ level: 'silent' }) });
@@ -153,6 +184,26 @@ withAddon('syslog UDP through reader threads', () => {
     const again = await startUdp({ host: '127.0.0.1', port: udp.address.port, readers: 2 }, p.ingest, { metrics: p.metrics, log: pino({ level: 'silent' }) });
     open.push(again);
     expect(again.address.port).toBe(udp.address.port);
+  });
+});
+
+describe('the sender tally', () => {
+  it('keeps at most 20,000 senders between takes, counts the rest, and merges a reader\'s within the same bound', () => {
+    const t = new SenderTally();
+    for (let i = 0; i < MAX_TALLIED_SENDERS + 500; i++) t.count(`10.0.${i >> 8}.${i & 255}`, `<189>1: host-${i}: %LINK-3-UPDOWN: x`);
+    const reader = new SenderTally();
+    for (let i = 0; i < 10; i++) reader.count('192.0.2.1', '<189>1: edge-1: %LINK-3-UPDOWN: x');
+    reader.count('192.0.2.2');
+    t.merge(reader.take());
+    const taken = t.take();
+    expect(taken.senders).toHaveLength(MAX_TALLIED_SENDERS);
+    expect(taken.untallied).toBe(500 + 11);
+    expect(taken.senders[0]).toMatchObject({ address: '10.0.0.0', messages: 1, hostname: 'host-0' });
+    expect(t.take()).toEqual({ senders: [], untallied: 0 });
+    const fresh = new SenderTally();
+    fresh.count('192.0.2.1');
+    fresh.merge({ senders: [{ address: '192.0.2.1', messages: 10, hostname: 'edge-1' }, { address: '192.0.2.2', messages: 1 }], untallied: 3 });
+    expect(fresh.take()).toEqual({ senders: [{ address: '192.0.2.1', messages: 11, hostname: 'edge-1' }, { address: '192.0.2.2', messages: 1 }], untallied: 3 });
   });
 });
 

@@ -172,30 +172,28 @@ static napi_value js_recv(napi_env env, napi_callback_info info) {
   return out;
 }
 
-static napi_value js_close(napi_env env, napi_callback_info info) {
+// The one argument of close(fd) and shutdown(fd).
+static int fd_arg(napi_env env, napi_callback_info info, const char *usage, int32_t *fd) {
   size_t argc = 1;
   napi_value argv[1];
-  int32_t fd;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 1 || !arg_int(env, argv[0], &fd)) {
-    napi_throw_type_error(env, NULL, "close(fd)");
-    return NULL;
+  if (argc < 1 || !arg_int(env, argv[0], fd)) {
+    napi_throw_type_error(env, NULL, usage);
+    return 0;
   }
-  close(fd);
+  return 1;
+}
+
+static napi_value js_close(napi_env env, napi_callback_info info) {
+  int32_t fd;
+  if (fd_arg(env, info, "close(fd)", &fd)) close(fd);
   return NULL;
 }
 
 // shutdown(fd): wakes a thread blocked in recv on it (which then returns at once, with nothing or an empty datagram).
 static napi_value js_shutdown(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
   int32_t fd;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 1 || !arg_int(env, argv[0], &fd)) {
-    napi_throw_type_error(env, NULL, "shutdown(fd)");
-    return NULL;
-  }
-  shutdown(fd, SHUT_RDWR);
+  if (fd_arg(env, info, "shutdown(fd)", &fd)) shutdown(fd, SHUT_RDWR);
   return NULL;
 }
 
