@@ -81,7 +81,9 @@ Reads syslog lines (device lines, rsyslog / syslog-ng files, tac_plus / tac_plus
 (\`-\` for standard input, .gz is decompressed) and runs the full pipeline: parse, normalise, config context, rules,
 capture/mirror state, and expected work (filters, change windows; with --config, the approvals stored in that
 configuration's database). Prints each detection on standard output, marked when it is expected work, and a summary
-on standard error. Stores nothing.
+on standard error. Stores nothing. A plain file of 16 MiB or more is cut into ranges that reader threads pre-filter
+side by side (one per core, or syslog.workers from --config; 0 or 1 reads on one thread), with the same detections
+in the same order.
 
 Options:
   --json              one JSON object per detection (rule, title, severity, kind, technique, device, user, command,

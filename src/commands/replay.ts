@@ -14,6 +14,7 @@ import { detectionJson, deviceName } from '../alerts/json.js';
 import type { Config } from '../config.js';
 import { createLogger } from '../log.js';
 import { Metrics } from '../metrics.js';
+import { DEFAULT_RANGES, replayRanges, replayReaders, type RangeOptions } from './replay-parallel.js';
 import { SEVERITIES, type Detection, type Severity } from '../types.js';
 
 export interface ReplayOptions {
@@ -24,6 +25,8 @@ export interface ReplayOptions {
   stdout?: Writable;
   stderr?: Writable;
   stdin?: Readable;
+  /** How large files are cut for reader threads (tests make the ranges small). */
+  ranges?: Partial<RangeOptions>;
 }
 
 export async function replay(files: readonly string[], o: ReplayOptions): Promise<number> {
@@ -56,7 +59,19 @@ export async function replay(files: readonly string[], o: ReplayOptions): Promis
   let lines = 0;
   let records = 0;
   const started = process.hrtime.bigint();
+  const ranges = { readers: replayReaders(o.config.syslog.workers), ...DEFAULT_RANGES, ...o.ranges };
   for (const f of files) {
+    const size = ranges.readers >= 2 ? rangeable(f, ranges.minFileBytes) : undefined;
+    if (size !== undefined) {
+      try {
+        lines += await replayRanges(f, size, ranges, (line) => ingest.line(line, f, 'replay', Date.now()));
+      } catch (err) {
+        stderr.write(`capwatch replay: error reading ${f}: ${(err as Error).message}\n`);
+        return 2;
+      }
+      ingest.flush('replay');
+      continue;
+    }
     const input = f === '-' ? (o.stdin ?? process.stdin) : createReadStream(f);
     const source = f === '-' || !isGzip(f) ? input : input.pipe(createGunzip());
     try {
@@ -138,12 +153,7 @@ async function sniffJson(source: Readable): Promise<{ json: boolean; input: Read
     }
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     head.push(bytes);
-    for (let i = 0; i < bytes.length && json === undefined; i++) {
-      const b = bytes[i]!;
-      // Whitespace and a UTF-8 byte-order mark say nothing yet.
-      if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d || b === 0xef || b === 0xbb || b === 0xbf) continue;
-      json = b === 0x7b || b === 0x5b;
-    }
+    json = opensJson(bytes);
   }
   const read = head.length === 1 ? head[0]! : Buffer.concat(head);
   // A stream that ended while being looked at (empty, or blank lines only) takes nothing back: what it held is read
@@ -179,6 +189,32 @@ async function eachLine(stream: Readable, each: (line: string, atMs: number) => 
   const last = rest + decoder.end();
   if (last.length > 0) cut(`${last}\n`, Date.now());
   return lines;
+}
+
+/** Whether bytes open a JSON text (`{` or `[` first), or undefined when they hold only whitespace and a BOM. */
+function opensJson(bytes: Uint8Array): boolean | undefined {
+  for (const b of bytes) {
+    // Whitespace and a UTF-8 byte-order mark say nothing yet.
+    if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d || b === 0xef || b === 0xbb || b === 0xbf) continue;
+    return b === 0x7b || b === 0x5b;
+  }
+  return undefined;
+}
+
+/** A large plain log file, which reader threads can cut into ranges: not gzip, not JSON (its first 64 KiB say). */
+function rangeable(file: string, minBytes: number): number | undefined {
+  if (file === '-') return undefined;
+  const st = statSync(file);
+  if (!st.isFile() || st.size < minBytes) return undefined;
+  const fd = openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(64 * 1024);
+    const n = readSync(fd, head, 0, head.length, 0);
+    if (n >= 2 && head[0] === 0x1f && head[1] === 0x8b) return undefined;
+    return opensJson(head.subarray(0, n)) === true ? undefined : st.size;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Cuts a JSON input into audit records, one at a time (an archive never sits in memory whole). */

@@ -2,12 +2,10 @@
 // taking up to 64 datagrams per system call through the native addon. The kernel hashes every sender (address and
 // port) to one socket, so one device's messages stay in order. The readers pre-filter; the lines they keep come
 // here, to the one detector.
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { TakenSenders } from '../detect/sender-tally.js';
 import { excerpt, RateLimitedLog } from '../log.js';
-import { packageRoot } from '../paths.js';
+import { workerScript } from '../paths.js';
 import type { UdpBatchAddon } from './udp-batch.js';
 import { readUdpDrops } from './udp-drops.js';
 import { READER_COUNTERS, sharedSize, type ReaderData, type ReaderReport } from './udp-reader-protocol.js';
@@ -27,12 +25,6 @@ const RECV_TIMEOUT_MS = 250;
 const TALLY_EVERY_MS = 500;
 /** An unexpected reader exit is logged and the reader started again after this. */
 const RESTART_AFTER_MS = 1000;
-
-/** The reader's compiled file: beside this module, or under dist/ when this runs from its TypeScript source (tests). */
-function readerFile(): string {
-  const here = fileURLToPath(import.meta.url);
-  return here.endsWith('.ts') ? join(packageRoot, 'dist', 'src', 'sources', 'udp-reader.js') : join(here, '..', 'udp-reader.js');
-}
 
 /** The sockets, one per reader, on one port: port 0 is resolved first, as a port no other socket holds. */
 function openSockets(addon: UdpBatchAddon, opts: UdpOptions, requested: number, readers: number): Array<[number, number, number]> {
@@ -96,7 +88,7 @@ export async function startUdpReaders(opts: UdpOptions & { recvBufferBytes: numb
   const exited: Array<Promise<void>> = [];
   const start = (index: number): Promise<void> => {
     const data: ReaderData = { fd: sockets[index]![0], index, shared, slotBytes: SLOT_BYTES, tallyEveryMs: TALLY_EVERY_MS };
-    const worker = new Worker(readerFile(), { workerData: data, name: `syslog-udp-${index}` });
+    const worker = new Worker(workerScript(import.meta.url, 'udp-reader.js'), { workerData: data, name: `syslog-udp-${index}` });
     workers[index] = worker;
     worker.on('message', onReport);
     const online = new Promise<void>((resolve, reject) => {
