@@ -75,7 +75,10 @@ function run(data: ReaderData): void {
       senders = [];
     }
     if (now >= nextTally) {
-      port.postMessage({ kind: 'tally', taken: tally.take(), ...(lastError !== undefined && { error: lastError }) } satisfies ReaderReport);
+      const taken = tally.take();
+      if (taken.senders.length > 0 || taken.untallied > 0 || lastError !== undefined) {
+        port.postMessage({ kind: 'tally', taken, ...(lastError !== undefined && { error: lastError }) } satisfies ReaderReport);
+      }
       lastError = undefined;
       nextTally = now + data.tallyEveryMs;
     }
