@@ -9,7 +9,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { NetworkManagementClient } from '@azure/arm-network';
 import { OAuth2Client } from 'google-auth-library';
@@ -31,6 +30,7 @@ import { Metrics } from '../src/metrics.js';
 import type { Incident } from '../src/types.js';
 import { tempDir } from './helpers/tmp.js';
 import { requireTool } from './helpers/tools.js';
+import { textSink } from './helpers/text-sink.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const FIXTURES = join(ROOT, 'fixtures', 'cloud-sweep');
@@ -71,15 +71,9 @@ function setup(sweep: Record<string, unknown>, collectors: string[] = []): Confi
   return buildConfig({ storage: { path: join(dir, 'capwatch.db') }, detection: { collectors }, cloud: { sweep } });
 }
 
-function sink(): { stream: Writable; text: () => string } {
-  let text = '';
-  const stream = new Writable({ write: (c: Buffer, _e, cb) => ((text += c.toString('utf8')), cb()) });
-  return { stream, text: () => text };
-}
-
 async function sweep(config: Config, connections: CloudConnections) {
-  const out = sink();
-  const err = sink();
+  const out = textSink();
+  const err = textSink();
   const code = await cloudSweepCommand(config, { json: true, connections, stdout: out.stream, stderr: err.stream });
   return { code, json: out.text() ? (JSON.parse(out.text()) as { scopes: Array<{ provider: string; scope: string; error?: string; mirrors: Array<Record<string, unknown>> }>; incidents: Array<{ account: string; incident: string; mirrors: string[] }> }) : undefined, stderr: err.text() };
 }
@@ -218,8 +212,8 @@ describe('cloud sweep: AWS (EC2 Query API)', () => {
     const api = await ec2Server();
     const config = setup({ aws: { regions: ['us-east-1', 'ap-southeast-2'] } });
     recordEvent(config, readFileSync(join(ROOT, 'fixtures', 'cloud', 'aws-elastic-traffic-mirroring.jsonl'), 'utf8').split('\n')[3]!);
-    const out = sink();
-    expect(await cloudSweepCommand(config, { json: false, connections: connect(api.url), stdout: out.stream, stderr: sink().stream })).toBe(1);
+    const out = textSink();
+    expect(await cloudSweepCommand(config, { json: false, connections: connect(api.url), stdout: out.stream, stderr: textSink().stream })).toBe(1);
     const lines = out.text().split('\n');
     const opened = incidents(config).find((i) => i.detections[0]!.event.source === 'sweep')!;
     expect(lines.find((l) => l.includes('tms-0567a4c684EXAMPLE'))).toMatch(new RegExp(`ACTIVE .* incident ${opened.id} opened$`));

@@ -1,24 +1,14 @@
 // How `capwatch replay` cuts its input into lines: at LF, a CR before it dropped, whatever the chunks are, a last line
 // without its LF read too; as the live TCP framing cuts a stream.
-import { Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { replay } from '../src/commands/replay.js';
 import { buildConfig } from '../src/config.js';
-
-function sink() {
-  let text = '';
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      text += chunk.toString('utf8');
-      done();
-    },
-  });
-  return { stream, text: () => text };
-}
+import { textSink } from './helpers/text-sink.js';
 
 async function replayChunks(chunks: Buffer[]) {
-  const out = sink();
-  const err = sink();
+  const out = textSink();
+  const err = textSink();
   const code = await replay(['-'], { json: true, config: buildConfig({}), stdout: out.stream, stderr: err.stream, stdin: Readable.from(chunks) });
   return { code, detections: out.text().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { command: string; device: string }), summary: err.text() };
 }

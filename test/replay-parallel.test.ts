@@ -3,30 +3,19 @@
 // longer than a range or inside a UTF-8 character.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { replay } from '../src/commands/replay.js';
 import { screenRange } from '../src/commands/replay-range.js';
 import { buildConfig } from '../src/config.js';
 import { tempDir } from './helpers/tmp.js';
+import { textSink } from './helpers/text-sink.js';
 
 const LOGS = resolve(import.meta.dirname, '../fixtures/logs');
 
-function sink() {
-  let text = '';
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      text += chunk.toString('utf8');
-      done();
-    },
-  });
-  return { stream, text: () => text };
-}
-
 /** Detections without the receive time (each run reads the clock), and the summary's counts. */
 async function run(file: string, workers: number, rangeBytes: number) {
-  const out = sink();
-  const err = sink();
+  const out = textSink();
+  const err = textSink();
   const code = await replay([file], { json: true, config: buildConfig({ syslog: { workers } }), stdout: out.stream, stderr: err.stream, ranges: { rangeBytes, minFileBytes: 0 } });
   const detections = out.text().split('\n').filter(Boolean).map((l) => {
     // A line with no time of its own is dated when it is read.
