@@ -30,6 +30,18 @@ function metric(text: string, name: string, labels = ''): number {
   return [...text.matchAll(new RegExp(`^${name}\\{?([^}\\n]*)\\}? (\\d+(?:\\.\\d+)?)$`, 'gm'))].filter((m) => m[1]!.includes(labels)).reduce((n, m) => n + Number(m[2]), 0);
 }
 
+/** A wait that failed says what the service counted and logged (warnings and errors), to tell a stall from a drop. */
+async function explained<T>(svc: Service, waiting: Promise<T>): Promise<T> {
+  try {
+    return await waiting;
+  } catch (err) {
+    const m = (await svc.api<string>('/metrics')).split('\n').filter((l) => !l.startsWith('#') && /dropped_total|received_total|connections_open|commands_total|detections_total|cache_entries|eventloop_lag_seconds /.test(l));
+    const logged = svc.logs().split('\n').filter((l) => /"level":(40|50|60)/.test(l)).slice(-30);
+    console.error(`the service counted:\n${m.join('\n')}\nincidents: ${JSON.stringify(await svc.api('/api/incidents/counts'))}\nand logged:\n${logged.join('\n')}`);
+    throw err;
+  }
+}
+
 const CONFIG = {
   syslog: { tcp: { maxConnectionsPerSource: 50, maxConnections: 1000 } },
   tacacs: { host: '127.0.0.1', port: 0, clients: [{ network: '127.0.0.0/8', key: KEY }], maxConnectionsPerClient: 32, maxConnections: 1500 },
@@ -55,7 +67,7 @@ describe('hostile load', () => {
     await eventually(async () => metric(await svc.api('/metrics'), 'capwatch_messages_dropped_total', 'reason="source-connection-limit"') >= 1900);
     expect(fds(svc.proc.pid!) - before).toBeLessThan(100);
     await svc.sendSyslog(['<189>1: real-rtr1: *Dec  4 10:00:00.001: %PARSER-5-CFGLOG_LOGGEDCMD: User:real  logged command:monitor capture REAL start'], '127.0.0.67');
-    await eventually(async () => (await svc.api('/api/incidents?user=real')).incidents.length === 1);
+    await explained(svc, eventually(async () => (await svc.api('/api/incidents?user=real')).incidents.length === 1));
     for (const s of held.splice(0)) s.destroy();
   });
 
@@ -82,10 +94,13 @@ describe('hostile load', () => {
     const rssBefore = rssMb(svc.proc.pid!);
     const heapBefore = metric(await svc.api<string>('/metrics'), 'nodejs_heap_size_used_bytes') / 1_048_576;
     for (let i = 0; i < lines.length; i += 5000) await svc.sendSyslog(lines.slice(i, i + 5000), '127.0.0.99');
-    const counts = await eventually(async () => {
-      const c = await svc.api('/api/incidents/counts');
-      return c.total >= 50_001 && c;
-    }, 120_000);
+    const counts = await explained(
+      svc,
+      eventually(async () => {
+        const c = await svc.api('/api/incidents/counts');
+        return c.total >= 50_001 && c;
+      }, 120_000),
+    );
     expect(counts.total).toBe(50_001);
     const m = await svc.api<string>('/metrics');
     expect(metric(m, 'capwatch_cache_evictions_total', 'cache="incidents"')).toBeGreaterThanOrEqual(48_000);
