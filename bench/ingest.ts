@@ -24,6 +24,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 1);
 /** The UDP ladder; 0 is flat out (as fast as the sender's core goes). */
 const RATES = (process.env.BENCH_RATES ?? '100000,150000,200000,250000,300000,0').split(',').map(Number);
+/** The ladder's top step, where a receiver is busiest. */
+const TOP_RATE = RATES.includes(0) ? 0 : Math.max(...RATES);
 const CONNECTIONS = (process.env.BENCH_TCP_CONNECTIONS ?? '1,10').split(',').map(Number);
 const MIX_LINES = 200_000;
 const HOST = '127.0.0.1';
@@ -284,8 +286,7 @@ function report(all: Map<string, Series[]>): void {
     const lossless = losslessUpTo(udp);
     const rss = median(ss.map((s) => s.peakRssMb));
     // At the ladder's top the receiver is busiest: its CPU per message there bounds what one core of it can take.
-    const top = RATES.includes(0) ? 0 : Math.max(...RATES);
-    const udpCpu = median(udp.filter((t) => t.rate === top).map((t) => t.cpuSecondsPerM));
+    const udpCpu = median(udp.filter((t) => t.rate === TOP_RATE).map((t) => t.cpuSecondsPerM));
     stats.set(name, { lossless, tcp: tcpRates, rss, udpCpu });
     const cpu = `${udpCpu.toFixed(1)}, ${median(tcp.map((t) => t.cpuSecondsPerM)).toFixed(1)}`;
     rows.push([name, ...cells, lossless ? `${k(lossless)}/s` : `< ${k(RATES[0]!)}/s`, ...tcpRates.map((r) => `${k(r)}`), cpu, `${rss.toFixed(0)} MB`]);
@@ -294,8 +295,7 @@ function report(all: Map<string, Series[]>): void {
   const rs = stats.get('rsyslog');
   if (!rs) return;
   const x = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)} ×` : 'n/a');
-  const top = RATES.includes(0) ? 0 : Math.max(...RATES);
-  const losslessAtTop = (name: string) => all.get(name)!.flatMap((s) => s.udp).filter((t) => t.rate === top).every((t) => t.received >= t.sent);
+  const losslessAtTop = (name: string) => all.get(name)!.flatMap((s) => s.udp).filter((t) => t.rate === TOP_RATE).every((t) => t.received >= t.sent);
   for (const name of names.filter((n) => n.startsWith('capwatch'))) {
     const c = stats.get(name)!;
     // The ladder bounds what is known: a receiver lossless at its top may hold more, one lossy at its bottom less.

@@ -206,11 +206,11 @@ function rangeable(file: string, minBytes: number): number | undefined {
   if (file === '-') return undefined;
   const st = statSync(file);
   if (!st.isFile() || st.size < minBytes) return undefined;
+  if (isGzip(file)) return undefined;
   const fd = openSync(file, 'r');
   try {
     const head = Buffer.alloc(64 * 1024);
     const n = readSync(fd, head, 0, head.length, 0);
-    if (n >= 2 && head[0] === 0x1f && head[1] === 0x8b) return undefined;
     return opensJson(head.subarray(0, n)) === true ? undefined : st.size;
   } finally {
     closeSync(fd);
